@@ -1,0 +1,117 @@
+/**
+ * @module The `weir` command: `weir run <job>` runs a job in local mode, `weir plan <job>` prints its
+ * job graph. User errors print one clear message (no stack) and exit non-zero.
+ */
+import { readFileSync } from 'node:fs';
+import { WeirError } from '../core/errors.ts';
+import { printError } from '../cluster/print-error.ts';
+import { describeJobGraph } from '../graph/job-graph.ts';
+import { JobParameters } from '../api/job-parameters.ts';
+import { jobModuleUrl, loadJob, type JobSubmission } from '../cluster/job-loader.ts';
+import { MiniCluster } from '../cluster/mini-cluster.ts';
+import { parseCommand, type ParsedCommand } from './args.ts';
+import { formatPlan } from './format-plan.ts';
+
+const USAGE = `Usage: weir <command> [options] <job-file> [job arguments]
+
+Commands:
+  run <job-file>    run a job in local mode (one worker thread per task slot) until it ends
+  plan <job-file>   print the job graph: vertices, chained operators, parallelism, uids, partitioners
+
+Options:
+  -p, --parallelism <n>   default parallelism (default: the number of cores)
+  --job <export>          the export to run when the module exports several jobs
+  --json                  (plan) print the plan as JSON
+  -h, --help              show this help
+  -v, --version           print the version
+
+Job arguments after the job file reach the job as parameters: weir run job.ts --input data/logs`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      case '-v':
+      case '--version':
+        process.stdout.write(`${version()}\n`);
+        return 0;
+      case 'run':
+        return await run(parseCommand(rest, ['-p', '--parallelism', '--job'], ['--help', '-h']));
+      case 'plan':
+        return await plan(parseCommand(rest, ['-p', '--parallelism', '--job'], ['--json', '--help', '-h']));
+      default:
+        throw new WeirError('INVALID_OPTION', `unknown command '${command}'`, { hint: 'accepted: run, plan, help (weir --help)' });
+    }
+  } catch (error) {
+    printError(error);
+    return 1;
+  }
+}
+
+function submissionOf(parsed: ParsedCommand): JobSubmission {
+  if (parsed.jobFile === undefined) throw new WeirError('INVALID_OPTION', 'no job file given', { hint: 'weir run <job-file> (see weir --help)' });
+  const rawParallelism = parsed.options['-p'] ?? parsed.options['--parallelism'];
+  let parallelism: number | undefined;
+  if (typeof rawParallelism === 'string') {
+    parallelism = Number(rawParallelism);
+    if (!Number.isInteger(parallelism) || parallelism < 1) {
+      throw new WeirError('INVALID_OPTION', `invalid value for option '--parallelism': '${rawParallelism}'; accepted: an integer from 1 to 32768`);
+    }
+  }
+  const job = parsed.options['--job'];
+  return {
+    module: jobModuleUrl(parsed.jobFile),
+    exportName: typeof job === 'string' ? job : undefined,
+    args: JobParameters.fromArgs(parsed.jobArgs).toObject(),
+    parallelism,
+  };
+}
+
+async function run(parsed: ParsedCommand): Promise<number> {
+  if (parsed.options['--help'] === true || parsed.options['-h'] === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const client = await new MiniCluster().submit(submissionOf(parsed));
+  const stop = (): void => {
+    process.stderr.write(`\ncancelling job '${client.jobName}' (${client.jobId})\n`);
+    void client.cancel();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const result = await client.getJobExecutionResult();
+    process.stderr.write(`Job '${result.jobName}' (${result.jobId}) finished in ${(result.netRuntimeMs / 1000).toFixed(2)} s\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+async function plan(parsed: ParsedCommand): Promise<number> {
+  if (parsed.options['--help'] === true || parsed.options['-h'] === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { jobGraph } = await loadJob(submissionOf(parsed));
+  const description = describeJobGraph(jobGraph);
+  if (parsed.options['--json'] === true) {
+    process.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${formatPlan(description)}\n`);
+    for (const warning of description.warnings) process.stderr.write(`warning: ${warning}\n`);
+  }
+  return 0;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,35 @@
+/**
+ * @module The worker-thread side of a slot: receives its deployment from the JobManager and runs a
+ * TaskExecutor; anything that escapes is reported before the thread dies.
+ */
+import { parentPort } from 'node:worker_threads';
+import { errorToData, WeirError } from '../core/errors.ts';
+import { TaskExecutor } from './task-executor.ts';
+import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+const port = parentPort;
+if (port === null) throw new WeirError('INTERNAL', 'slot-worker-main must run in a worker thread');
+
+const send = (message: FromWorker): void => {
+  port.postMessage(message);
+};
+const executor = new TaskExecutor({ send });
+
+process.on('uncaughtException', (error) => {
+  send({ type: 'slot-failed', error: errorToData(error) });
+});
+process.on('unhandledRejection', (error) => {
+  send({ type: 'slot-failed', error: errorToData(error) });
+});
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'deploy':
+      void executor.deploy(message.deployment);
+      break;
+    case 'shutdown':
+      executor.shutdown();
+      port.close();
+      break;
+  }
+});

@@ -1,0 +1,33 @@
+/**
+ * @module The messages between the JobManager and a slot's worker thread.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { ErrorData } from '../core/errors.ts';
+import type { JobId } from '../core/ids.ts';
+import type { SourceSplit } from '../operators/source.ts';
+import type { TaskReport } from '../runtime/stream-task.ts';
+import type { JobSubmission } from './job-loader.ts';
+
+/** Everything a slot needs to run its share of a job. */
+export interface SlotDeployment {
+  readonly jobId: JobId;
+  readonly attemptNumber: number;
+  readonly slot: number;
+  readonly numSlots: number;
+  readonly submission: JobSubmission;
+  /** The JobGraph fingerprint the JobManager built; the worker's must match. */
+  readonly fingerprint: string;
+  /** Initial splits per source vertex, indexed by subtask. */
+  readonly splits: Readonly<Record<string, readonly (readonly SourceSplit[])[]>>;
+  /** One port per other slot, for the channels between them. */
+  readonly peers: readonly { readonly slot: number; readonly port: MessagePort }[];
+}
+
+export type ToWorker = { readonly type: 'deploy'; readonly deployment: SlotDeployment } | { readonly type: 'shutdown' };
+
+export type FromWorker =
+  | { readonly type: 'deployed' }
+  | { readonly type: 'task-finished'; readonly report: TaskReport }
+  | { readonly type: 'task-failed'; readonly vertexId: string; readonly subtaskIndex: number; readonly error: ErrorData }
+  | { readonly type: 'slot-failed'; readonly error: ErrorData }
+  | { readonly type: 'operator-event'; readonly uid: string; readonly subtaskIndex: number; readonly event: unknown };

@@ -1,0 +1,230 @@
+/**
+ * @module StreamTask: one subtask of one vertex running in a slot. It owns the operator chain and the
+ * record writers, moves through its lifecycle, and does its work in bounded steps the slot's mailbox
+ * runs in turn. SourceStreamTask and OneInputStreamTask differ only in where records come from.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { JobId } from '../core/ids.ts';
+import { END_OF_INPUT } from '../core/stream-element.ts';
+import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
+import type { OperatorSpec } from '../operators/operator-spec.ts';
+import type { ProcessingTimeService } from '../operators/stream-operator.ts';
+import { createOperatorChain, type OperatorChain, type TaskCounters } from './operator-chain.ts';
+import type { RecordWriter } from './record-writer.ts';
+import type { Runnable, SlotMailbox } from './slot-mailbox.ts';
+import { isTerminal, transition, type TaskStatus } from './task-status.ts';
+
+/** What a task reports when it ends. */
+export interface TaskReport {
+  readonly vertexId: string;
+  readonly subtaskIndex: number;
+  readonly recordsIn: number;
+  readonly recordsOut: number;
+  readonly durationMs: number;
+}
+
+export interface StreamTaskOptions {
+  readonly jobId: JobId;
+  readonly jobName: string;
+  readonly jobParameters: Readonly<Record<string, string>>;
+  readonly attemptNumber: number;
+  readonly vertex: JobVertex<OperatorSpec>;
+  readonly subtaskIndex: number;
+  /** Record writers by JobEdge index. */
+  readonly writers: ReadonlyMap<number, RecordWriter>;
+  readonly mailbox: SlotMailbox;
+  readonly clock: Clock;
+  sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
+  onFinished(report: TaskReport): void;
+  onFailed(error: unknown): void;
+}
+
+export abstract class StreamTask implements Runnable {
+  queued = false;
+  readonly name: string;
+  protected readonly options: StreamTaskOptions;
+  protected readonly counters: TaskCounters = { recordsIn: 0, recordsOut: 0 };
+  protected chain: OperatorChain | undefined;
+  #status: TaskStatus = 'CREATED';
+  readonly #writers: readonly RecordWriter[];
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #startedAt = 0;
+
+  constructor(options: StreamTaskOptions) {
+    this.options = options;
+    this.name = `${options.vertex.name} (${options.subtaskIndex + 1}/${options.vertex.parallelism})`;
+    this.#writers = [...options.writers.values()];
+    // A task that stopped for lack of credit resumes when any of its channels has room again.
+    for (const writer of this.#writers) {
+      for (const channel of writer.channels) {
+        channel.onAvailable = () => {
+          this.schedule();
+        };
+      }
+    }
+  }
+
+  get status(): TaskStatus {
+    return this.#status;
+  }
+
+  /** Builds and opens the chain (last operator first, so each is ready before it receives), then runs. */
+  async start(): Promise<void> {
+    this.#startedAt = performance.now();
+    this.#moveTo('INITIALIZING');
+    try {
+      const chain = createOperatorChain({ ...this.options, processingTimeService: this.#processingTimeService, counters: this.counters });
+      this.chain = chain;
+      for (let i = chain.operators.length - 1; i >= 0; i--) await chain.operators[i]?.instance.open();
+      await this.initialize();
+      if (this.#status !== 'INITIALIZING') return;
+      this.#moveTo('RUNNING');
+      this.options.mailbox.register(this);
+      this.options.mailbox.schedule(this);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  run(): void {
+    if (this.#status !== 'RUNNING') return;
+    try {
+      this.processInput();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  flushOutputs(olderThan?: number): void {
+    if (this.#status !== 'RUNNING') return;
+    try {
+      for (const writer of this.#writers) {
+        if (olderThan === undefined) writer.flush();
+        else writer.flushOlderThan(olderThan);
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Stops without reporting (the job is being torn down). */
+  cancel(): void {
+    if (isTerminal(this.#status)) return;
+    this.#moveTo('CANCELED');
+    this.#clearTimers();
+    void this.#closeOperators();
+  }
+
+  /** Fails the task once: the first error is reported, later ones are consequences. */
+  fail(error: unknown): void {
+    if (isTerminal(this.#status)) return;
+    this.#moveTo('FAILED');
+    this.#clearTimers();
+    this.options.onFailed(error);
+    void this.#closeOperators();
+  }
+
+  /** Task-specific set-up after the operators are open (a source creates its reader). */
+  protected abstract initialize(): Promise<void>;
+
+  /** Processes a bounded amount of input; reschedules itself while more is ready. */
+  protected abstract processInput(): void;
+
+  protected get isRunning(): boolean {
+    return this.#status === 'RUNNING';
+  }
+
+  protected outputsAvailable(): boolean {
+    for (const writer of this.#writers) if (!writer.isAvailable()) return false;
+    return true;
+  }
+
+  protected schedule(): void {
+    this.options.mailbox.schedule(this);
+  }
+
+  /**
+   * The input has ended: finish each operator in order (so what one emits on finish still reaches the
+   * next), send the end of input downstream, close, and report.
+   */
+  protected async endOfInput(): Promise<void> {
+    this.#moveTo('FINISHING');
+    this.#clearTimers();
+    try {
+      for (const operator of this.chain?.operators ?? []) await operator.instance.finish();
+      for (const writer of this.#writers) {
+        writer.flush();
+        writer.broadcastControl(END_OF_INPUT);
+      }
+      await this.#closeOperators();
+      if (this.#status !== 'FINISHING') return;
+      this.#moveTo('FINISHED');
+      this.options.onFinished({
+        vertexId: this.options.vertex.id,
+        subtaskIndex: this.options.subtaskIndex,
+        recordsIn: this.counters.recordsIn,
+        recordsOut: this.counters.recordsOut,
+        durationMs: performance.now() - this.#startedAt,
+      });
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  #closed = false;
+  async #closeOperators(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const errors: unknown[] = [];
+    for (const operator of this.chain?.operators ?? []) {
+      try {
+        await operator.instance.close();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    try {
+      await this.closeInput();
+    } catch (error) {
+      errors.push(error);
+    }
+    if (errors.length > 0 && this.#status === 'FINISHING') throw errors[0];
+  }
+
+  /** Task-specific release of the input side (a source closes its reader). */
+  protected async closeInput(): Promise<void> {}
+
+  #moveTo(status: TaskStatus): void {
+    this.#status = transition(this.#status, status, this.name);
+  }
+
+  #clearTimers(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  readonly #processingTimeService: ProcessingTimeService = {
+    now: () => this.options.clock.now(),
+    registerTimer: (time, callback) => {
+      const timer = setTimeout(
+        () => {
+          this.#timers.delete(timer);
+          this.options.mailbox.execute(() => {
+            if (this.#status !== 'RUNNING') return;
+            try {
+              callback(time);
+            } catch (error) {
+              this.fail(error);
+            }
+          });
+        },
+        Math.max(0, time - this.options.clock.now()),
+      );
+      this.#timers.add(timer);
+      return () => {
+        clearTimeout(timer);
+        this.#timers.delete(timer);
+      };
+    },
+  };
+}

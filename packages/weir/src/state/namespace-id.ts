@@ -1,0 +1,86 @@
+/**
+ * @module Namespaces scope keyed state below the key (a window is a namespace). This file owns the void
+ * namespace and the string identity by which namespaces are compared.
+ */
+import { WeirError } from '../core/errors.ts';
+
+/** The namespace of state scoped to the key alone (Flink's `VoidNamespace.INSTANCE`). */
+export const VOID_NAMESPACE: unique symbol = Symbol('VoidNamespace');
+/** The type of {@link VOID_NAMESPACE}. */
+export type VoidNamespace = typeof VOID_NAMESPACE;
+
+/** The identity of {@link VOID_NAMESPACE}; no other namespace maps to the empty string. */
+export const VOID_NAMESPACE_ID = '';
+
+const MAX_DEPTH = 16;
+
+/**
+ * The string identity of a namespace: two namespaces are the same when their ids are equal.
+ *
+ * Namespaces are compared by value, not by object identity, because a namespace restored from a
+ * snapshot (or rebuilt by a window assigner for every record) is a different object with the same
+ * content. The id is a canonical encoding: strings quoted, numbers, bigints (`1n`), booleans, `null`,
+ * arrays in order, and other objects (plain or class instances such as a `TimeWindow`)
+ * by their own enumerable properties in sorted order, so field order and prototype do not matter.
+ * Functions, symbols, `Date`, `Map`, `Set` and cyclic or deeper than 16 levels objects are rejected
+ * because they have no faithful content encoding; `undefined` is rejected because it means "no
+ * namespace given" to the APIs that take one.
+ *
+ * @example
+ * namespaceId(VOID_NAMESPACE)              // ''
+ * namespaceId({ start: 0, end: 10 })       // '{"end":10,"start":0}'
+ * namespaceId({ end: 10, start: 0 })       // the same
+ */
+export function namespaceId(namespace: unknown): string {
+  if (namespace === VOID_NAMESPACE) return VOID_NAMESPACE_ID;
+  if (namespace === undefined) throw invalidNamespace(namespace, 'undefined means "no namespace"; use VOID_NAMESPACE for state scoped to the key alone');
+  return encode(namespace, 0);
+}
+
+function encode(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      // -0 and 0 are one namespace, as they are one key in a Map
+      return value === 0 ? '0' : String(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return 'undefined';
+    case 'object':
+      if (value === null) return 'null';
+      if (depth >= MAX_DEPTH) throw invalidNamespace(value, `it nests deeper than ${MAX_DEPTH} levels (or is cyclic)`);
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + encode(value[i], depth + 1);
+        return out + ']';
+      }
+      if (value instanceof Date || value instanceof Map || value instanceof Set) {
+        throw invalidNamespace(value, `a ${value.constructor.name} has no own enumerable fields to compare by`);
+      }
+      return encodeObject(value as Record<string, unknown>, depth);
+    default:
+      throw invalidNamespace(value, `a ${typeof value} cannot be compared by value`);
+  }
+}
+
+function encodeObject(value: Record<string, unknown>, depth: number): string {
+  const names = Object.keys(value).sort();
+  let out = '{';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(name)}:${encode(value[name], depth + 1)}`;
+  }
+  return out + '}';
+}
+
+function invalidNamespace(value: unknown, why: string): WeirError {
+  const what =
+    value === undefined ? 'undefined' : typeof value === 'object' && value !== null ? `a ${value.constructor?.name ?? 'object'}` : `a ${typeof value}`;
+  return new WeirError('STATE_ACCESS', `cannot use ${what} as a state namespace: ${why}`, {
+    hint: 'use plain data as a namespace: strings, numbers, bigints, booleans, arrays or objects of those (a window is { start, end })',
+  });
+}
