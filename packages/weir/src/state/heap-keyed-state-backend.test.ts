@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WeirError } from '../core/errors.ts';
-import { KeyGroupRange, keyGroupOf, keyGroupRangeForSubtask } from '../core/key-groups.ts';
-import type { Key } from '../core/key-groups.ts';
+import { keyGroupOf, keyGroupRangeForSubtask } from '../core/key-groups.ts';
+import type { Key, KeyGroupRange } from '../core/key-groups.ts';
 import type { AggregateFunction } from './aggregate-function.ts';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
 import type { InternalListState } from './internal-kv-state.ts';
@@ -155,7 +155,7 @@ describe('every state kind matches a plain Map reference', () => {
     const userKey = (): string => `app${Math.floor(next() * 8)}`;
     const userMap = (id: string): Map<string, number> => {
       let map = reference.get(id);
-      if (map === undefined) reference.set(id, (map = new Map()));
+      if (map === undefined) reference.set(id, (map = new Map<string, number>()));
       return map;
     };
     const dropIfEmpty = (id: string): void => {
@@ -569,6 +569,22 @@ describe('iteration and lifecycle', () => {
     assert.equal(backend.getCurrentKey(), last);
     const odd = keys.filter((_key, i) => i % 2 === 1);
     assert.deepEqual(sortedIds(backend.getKeys('count')), sortedIds(odd));
+  });
+
+  test('applyToAllKeys on a namespaced state visits only the keys with a value in that namespace, scoped to it', () => {
+    const backend = createBackend();
+    const descriptor = new ValueStateDescriptor<string>('per-window');
+    const state = backend.getPartitionedState(descriptor, VOID_NAMESPACE);
+    const keys = KEYS.slice(0, 40);
+    keys.forEach((key, i) => {
+      backend.setCurrentKey(key);
+      state.setCurrentNamespace(i % 3 === 0 ? 'w0' : 'w1');
+      state.update(`${i}`);
+    });
+    const visited: string[] = [];
+    backend.applyToAllKeys(descriptor, (key, scoped) => visited.push(`${refId(key)}=${scoped.value() ?? 'none'}`), 'w0');
+    const expected = keys.flatMap((key, i) => (i % 3 === 0 ? [`${refId(key)}=${i}`] : []));
+    assert.deepEqual(visited.sort(), expected.sort());
   });
 
   test('numKeys and getKeys of an unknown state name throw STATE_ACCESS listing the registered states', () => {

@@ -4,6 +4,7 @@
  */
 import { WeirError } from '../core/errors.ts';
 import type { Key, KeyGroupRange } from '../core/key-groups.ts';
+import type { ReduceFunction } from './aggregate-function.ts';
 import { HeapAggregatingState } from './heap-aggregating-state.ts';
 import { HeapListState } from './heap-list-state.ts';
 import { HeapMapState } from './heap-map-state.ts';
@@ -124,7 +125,7 @@ export class HeapKeyedStateBackend {
   ): void {
     const registered = this.states.get(descriptor.name);
     if (registered === undefined) return;
-    const state = (registered.namespaced ? this.getPartitionedState(descriptor, namespace) : this.getState(descriptor)) as StateOf<D>;
+    const state = registered.namespaced ? this.getPartitionedState(descriptor, namespace) : this.getState(descriptor);
     if (!registered.namespaced && namespace !== VOID_NAMESPACE) registered.table.setCurrentNamespace(namespace);
     const keys = Array.from(registered.table.keys(namespace));
     const previousKey = this.keyContext.key;
@@ -178,7 +179,7 @@ export class HeapKeyedStateBackend {
     }
     const existing = this.states.get(descriptor.name);
     if (existing !== undefined) throw this.conflict(descriptor, existing, namespaced);
-    const table = namespaced ? new NamespacedStateTable<any>(descriptor.name, this.keyContext) : new KeyedStateTable<any>(descriptor.name, this.keyContext);
+    const table = namespaced ? new NamespacedStateTable<unknown>(descriptor.name, this.keyContext) : new KeyedStateTable<unknown>(descriptor.name, this.keyContext);
     const registered: RegisteredKvState = { kind: descriptor.kind, namespaced, state: createState(descriptor, table), table };
     this.states.set(descriptor.name, registered);
     return registered;
@@ -212,18 +213,18 @@ export class HeapKeyedStateBackend {
   }
 }
 
-// `any` because the descriptor's type parameters are erased at this point; the public signatures
-// (StateOf, InternalStateOf) carry them.
-function createState(descriptor: StateDescriptor, table: StateTable<any>): State & InternalKvState {
+// The descriptor's type parameters are erased at this point; the public signatures (StateOf,
+// InternalStateOf) carry them, so the casts below only restore what the descriptor's kind implies.
+function createState(descriptor: StateDescriptor, table: StateTable<unknown>): State & InternalKvState {
   switch (descriptor.kind) {
     case 'value':
       return new HeapValueState(table);
     case 'list':
-      return new HeapListState(table);
+      return new HeapListState(table as StateTable<unknown[]>);
     case 'map':
-      return new HeapMapState(table);
+      return new HeapMapState(table as StateTable<Map<unknown, unknown>>);
     case 'reducing':
-      return new HeapReducingState(table, descriptor.reduceFunction);
+      return new HeapReducingState(table, descriptor.reduceFunction as ReduceFunction<unknown>);
     case 'aggregating':
       return new HeapAggregatingState(table, descriptor.aggregateFunction);
   }

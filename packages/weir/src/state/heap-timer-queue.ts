@@ -118,7 +118,7 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
     const keyGroup = this.keyGroupOf(timer.key);
     const normalizedKey = identityOf(timer.key);
     const dedupKey = dedupKeyOf(timestamp, timer.namespace);
-    const keyGroupTimers = (this.timersByKeyGroup[keyGroup - this.keyGroupRange.start] ??= new Map());
+    const keyGroupTimers = (this.timersByKeyGroup[keyGroup - this.keyGroupRange.start] ??= new Map() as KeyGroupTimers<K, N>);
     let keyTimers = keyGroupTimers.get(normalizedKey);
     if (keyTimers === undefined) {
       keyTimers = new Map();

@@ -99,13 +99,16 @@ export class AggregatingStateDescriptor<IN, ACC, OUT> {
   }
 }
 
-/** Any state descriptor. */
+/**
+ * Any state descriptor, its type parameters widened to `unknown`. The reducing member is written out
+ * because a reduce function takes T as a parameter, so no `ReducingStateDescriptor<X>` accepts them all.
+ */
 export type StateDescriptor =
-  | ValueStateDescriptor<any>
-  | ListStateDescriptor<any>
-  | MapStateDescriptor<any, any>
-  | ReducingStateDescriptor<any>
-  | AggregatingStateDescriptor<any, any, any>;
+  | ValueStateDescriptor<unknown>
+  | ListStateDescriptor<unknown>
+  | MapStateDescriptor<unknown, unknown>
+  | { readonly kind: 'reducing'; readonly name: string; readonly reduceFunction: (a: never, b: never) => unknown }
+  | AggregatingStateDescriptor<unknown, unknown, unknown>;
 
 function requireName(name: unknown, descriptor: string): string {
   if (typeof name !== 'string' || name.length === 0) {
