@@ -152,21 +152,33 @@ export class StreamGraph<P> {
     return order;
   }
 
-  #findCycle(acyclic: Set<StreamNodeId>): StreamNode<P>[] {
-    const start = this.#nodes.find((n) => !acyclic.has(n.id));
-    if (start === undefined) return [];
+  /** A cycle among the nodes a topological sort could not order (depth-first, by on-stack marks). */
+  #findCycle(ordered: Set<StreamNodeId>): StreamNode<P>[] {
+    const state = new Map<StreamNodeId, 'open' | 'done'>();
     const path: StreamNode<P>[] = [];
-    const onPath = new Map<StreamNodeId, number>();
-    let current = start;
-    for (;;) {
-      const seenAt = onPath.get(current.id);
-      if (seenAt !== undefined) return [...path.slice(seenAt), current];
-      onPath.set(current.id, path.length);
-      path.push(current);
-      const next = current.outEdges.map((e) => this.node(e.target)).find((n) => !acyclic.has(n.id));
-      if (next === undefined) return path;
-      current = next;
+    const visit = (node: StreamNode<P>): StreamNode<P>[] | undefined => {
+      state.set(node.id, 'open');
+      path.push(node);
+      for (const edge of node.outEdges) {
+        if (ordered.has(edge.target)) continue;
+        const next = this.node(edge.target);
+        const mark = state.get(next.id);
+        if (mark === 'open') return [...path.slice(path.indexOf(next)), next];
+        if (mark === undefined) {
+          const found = visit(next);
+          if (found !== undefined) return found;
+        }
+      }
+      path.pop();
+      state.set(node.id, 'done');
+      return undefined;
+    };
+    for (const node of this.#nodes) {
+      if (ordered.has(node.id) || state.has(node.id)) continue;
+      const found = visit(node);
+      if (found !== undefined) return found;
     }
+    return [];
   }
 
   /** Checks parallelism settings and partitioners; throws a WeirError naming the operator. */

@@ -1,0 +1,4 @@
+/**
+ * @module A module that exports no job.
+ */
+export const notAJob = { name: 'nothing here' };
