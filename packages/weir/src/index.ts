@@ -65,6 +65,7 @@ export { StreamExecutionEnvironment } from './api/stream-execution-environment.t
 export { DataStream, DataStreamSink, KeyedStream, SingleOutputStreamOperator, type NumericField } from './api/data-stream.ts';
 
 export { CollectionSource, type CollectionSplit } from './connectors/collection-source.ts';
+export { DataGeneratorSource, seededRandom, randomInt, type DataGeneratorSourceOptions, type DataGeneratorSplit } from './connectors/datagen-source.ts';
 export { PrintSink, type PrintSinkOptions } from './connectors/print-sink.ts';
 export { CollectSink, type CollectSinkOptions } from './connectors/collect-sink.ts';
 

@@ -47,10 +47,10 @@ interface ReferenceTimer {
   readonly sequence: number;
 }
 
-/** The reference identity: compares keys and namespaces by their JSON, written independently of the queue. */
-function sameTimer(a: InternalTimer, b: InternalTimer): boolean {
+/** The reference identity: keys and namespaces by their JSON, written independently of the queue. */
+function referenceId(timer: InternalTimer): string {
   const content = (value: unknown): string => (value === VOID_NAMESPACE ? 'void' : `${typeof value}:${JSON.stringify(value)}`);
-  return a.timestamp === b.timestamp && content(a.key) === content(b.key) && content(a.namespace) === content(b.namespace);
+  return `${timer.timestamp}|${content(timer.key)}|${content(timer.namespace)}`;
 }
 
 function byFiringOrder(a: ReferenceTimer, b: ReferenceTimer): number {
@@ -65,43 +65,46 @@ function rebuilt(timer: InternalTimer): InternalTimer {
 
 test('timers fire in timestamp order, ties in insertion order, each (timestamp, key, namespace) once', () => {
   const queue = createQueue();
-  let reference: ReferenceTimer[] = [];
+  // the reference: queued timers by identity; the next to fire is the first in (timestamp, insertion) order
+  const reference = new Map<string, ReferenceTimer>();
   let sequence = 0;
+  let largest = 0;
   const next = random(11);
   for (let i = 0; i < 30_000; i++) {
-    const op = next();
+    // the first half grows the queue to thousands of timers, the second mostly drains it
+    const op = i < 15_000 ? next() : 0.25 + next() * 0.75;
     // few distinct timestamps, so ties and duplicates are common
     const timer: InternalTimer = { timestamp: Math.floor(next() * 200), key: pick(KEYS, next), namespace: pick(NAMESPACES, next) };
-    if (op < 0.5) {
-      const present = reference.some((queued) => sameTimer(queued, timer));
-      assert.equal(queue.add(rebuilt(timer)), !present);
-      if (!present) reference.push({ ...timer, sequence: sequence++ });
+    const id = referenceId(timer);
+    if (op < 0.45) {
+      assert.equal(queue.add(rebuilt(timer)), !reference.has(id));
+      if (!reference.has(id)) reference.set(id, { ...timer, sequence: sequence++ });
+    } else if (op < 0.65) {
+      assert.equal(queue.remove(rebuilt(timer)), reference.delete(id));
     } else if (op < 0.7) {
-      const present = reference.some((queued) => sameTimer(queued, timer));
-      assert.equal(queue.remove(rebuilt(timer)), present);
-      reference = reference.filter((queued) => !sameTimer(queued, timer));
-    } else if (op < 0.75) {
-      assert.equal(queue.contains(rebuilt(timer)), reference.some((queued) => sameTimer(queued, timer)));
+      assert.equal(queue.contains(rebuilt(timer)), reference.has(id));
     } else {
-      reference.sort(byFiringOrder);
-      const expected = reference.shift();
+      let expected: ReferenceTimer | undefined;
+      for (const queued of reference.values()) if (expected === undefined || byFiringOrder(queued, expected) < 0) expected = queued;
       const polled = queue.poll();
       if (expected === undefined) {
         assert.equal(polled, undefined);
       } else {
         assert.ok(polled !== undefined);
-        assert.ok(sameTimer(polled, expected), `polled ${JSON.stringify([polled.timestamp, polled.key])}, expected ${JSON.stringify([expected.timestamp, expected.key])}`);
+        assert.equal(referenceId(polled), referenceId(expected));
+        reference.delete(referenceId(expected));
       }
     }
-    assert.equal(queue.size, reference.length);
-    assert.equal(queue.isEmpty(), reference.length === 0);
+    assert.equal(queue.size, reference.size);
+    assert.equal(queue.isEmpty(), reference.size === 0);
+    largest = Math.max(largest, queue.size);
   }
-  reference.sort(byFiringOrder);
-  assert.equal(queue.peek()?.timestamp, reference[0]?.timestamp);
-  const drained: InternalTimer[] = [];
-  for (let timer = queue.poll(); timer !== undefined; timer = queue.poll()) drained.push(timer);
-  assert.equal(drained.length, reference.length);
-  drained.forEach((timer, i) => assert.ok(sameTimer(timer, reference[i] as ReferenceTimer)));
+  assert.ok(largest > 1000, `the queue only reached ${largest} timers; the heap was never deep`);
+  const expectedOrder = [...reference.values()].sort(byFiringOrder).map(referenceId);
+  assert.equal(queue.peek() === undefined ? undefined : referenceId(queue.peek() as InternalTimer), expectedOrder[0]);
+  const drained: string[] = [];
+  for (let timer = queue.poll(); timer !== undefined; timer = queue.poll()) drained.push(referenceId(timer));
+  assert.deepEqual(drained, expectedOrder);
 });
 
 test('each timer is listed under the key group of its key, and only there', () => {

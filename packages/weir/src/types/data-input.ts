@@ -214,7 +214,7 @@ export class DataInput {
       units[n++] = c;
     }
     units.length = n;
-    return fromCharCode.apply(null, units);
+    return fromCharCode(...units);
   }
 
   private pastEnd(needed: number): never {

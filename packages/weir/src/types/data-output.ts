@@ -3,6 +3,7 @@
  * are encoded with.
  */
 import { WeirError } from '../core/errors.ts';
+import { checkInteger } from '../core/options.ts';
 
 /**
  * Strings up to this many UTF-16 units are encoded by a JavaScript loop; longer ones by `Buffer#write`.
@@ -39,7 +40,9 @@ export class DataOutput {
   private dv: DataView;
   private pos: number;
 
+  /** @param initialCapacity bytes to allocate up front; the buffer doubles whenever it is full. */
   constructor(initialCapacity: number = INITIAL_CAPACITY) {
+    checkInteger('initialCapacity', initialCapacity, 1, 2 ** 31, 'DataOutput');
     // allocUnsafeSlow: an own ArrayBuffer, never a slice of Node's shared pool, so the bytes can be transferred.
     this.buf = Buffer.allocUnsafeSlow(Math.max(16, initialCapacity));
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);

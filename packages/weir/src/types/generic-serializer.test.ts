@@ -106,8 +106,9 @@ test('values nested deeper than the JavaScript encoder goes still round-trip', (
 });
 
 test('array holes read back as undefined', () => {
-  // eslint-disable-next-line no-sparse-arrays
-  const sparse = [1, , 3];
+  const sparse: number[] = [];
+  sparse[0] = 1;
+  sparse[2] = 3;
   assert.deepStrictEqual(roundTrip(sparse), Array.from(sparse));
 });
 

@@ -41,6 +41,7 @@ export function expectedType(description: TypeDescription): string {
 
 /** A short description of a value for error messages: its kind and, for primitives, the value. */
 export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'undefined':
       return 'undefined';
@@ -53,15 +54,16 @@ export function describeValue(value: unknown): string {
     case 'boolean':
       return `boolean ${value}`;
     case 'symbol':
-      return `symbol ${String(value.description ?? '')}`;
+      return `symbol ${value.description ?? ''}`;
     case 'function':
       return `function ${value.name === '' ? '(anonymous)' : value.name}`;
-    default:
-      if (value === null || value === undefined) return 'null';
+    case 'object':
       if (Array.isArray(value)) return `array of length ${value.length}`;
       if (value instanceof Map) return `Map of size ${value.size}`;
       if (value instanceof Set) return `Set of size ${value.size}`;
       return objectKind(value);
+    default:
+      return typeof value;
   }
 }
 
