@@ -66,6 +66,8 @@ export { DataStream, DataStreamSink, KeyedStream, SingleOutputStreamOperator, ty
 
 export { CollectionSource, type CollectionSplit } from './connectors/collection-source.ts';
 export { DataGeneratorSource, seededRandom, randomInt, type DataGeneratorSourceOptions, type DataGeneratorSplit } from './connectors/datagen-source.ts';
+export { LogSource, logPartitionFileName, type LogSourceOptions, type LogSplit } from './connectors/log-source.ts';
+export { LogWriter, writeLogPartitions } from './connectors/log-writer.ts';
 export { PrintSink, type PrintSinkOptions } from './connectors/print-sink.ts';
 export { CollectSink, type CollectSinkOptions } from './connectors/collect-sink.ts';
 

@@ -41,8 +41,11 @@ export class KeyedStateTable<S> implements StateTable<S> {
   put(value: S): void {
     const context = this.keyContext;
     const stateMap = this.stateMaps[context.keyGroupIndex] ?? this.createStateMap();
-    stateMap.entries.set(context.normalizedKey, value);
-    if (context.tupleKey) stateMap.rememberKey(context.normalizedKey as string, context.key as Key);
+    const entries = stateMap.entries;
+    const size = entries.size;
+    entries.set(context.normalizedKey, value);
+    // a grown map means a new key: only then can a tuple key need remembering (no extra lookup)
+    if (entries.size !== size && context.tupleKey) stateMap.rememberKey(context.normalizedKey as string, context.key as Key);
   }
 
   remove(): void {

@@ -27,6 +27,14 @@ test('objects with the same fields are one namespace whatever their field order 
   assert.notEqual(namespaceId(plain), namespaceId({ start: 0, end: 11 }));
 });
 
+test('objects with many fields are one namespace whatever their field order', () => {
+  const names = Array.from({ length: 12 }, (_, i) => `field${i}`);
+  const forward = Object.fromEntries(names.map((name, i) => [name, i]));
+  const backward = Object.fromEntries([...names].reverse().map((name) => [name, forward[name]]));
+  assert.equal(namespaceId(forward), namespaceId(backward));
+  assert.notEqual(namespaceId(forward), namespaceId({ ...forward, field11: -1 }));
+});
+
 test('values of different types are different namespaces', () => {
   const values: unknown[] = ['1', 1, 1n, true, 'true', null, 'null', [1], ['1'], { a: 1 }, { a: '1' }, [], {}, '', 'a,b', ['a', 'b']];
   const ids = values.map((value) => namespaceId(value));

@@ -20,9 +20,9 @@ const MAX_DEPTH = 16;
  * Namespaces are compared by value, not by object identity, because a namespace restored from a
  * snapshot (or rebuilt by a window assigner for every record) is a different object with the same
  * content. The id is a canonical encoding: strings quoted, numbers, bigints (`1n`), booleans, `null`,
- * arrays in order, and other objects (plain or class instances such as a `TimeWindow`)
- * by their own enumerable properties in sorted order, so field order and prototype do not matter.
- * Functions, symbols, `Date`, `Map`, `Set` and cyclic or deeper than 16 levels objects are rejected
+ * arrays in order, and other objects (plain or class instances such as a `TimeWindow`) by their own
+ * enumerable properties in sorted order, so field order and prototype do not matter. Functions,
+ * symbols, `Date`, `Map`, `Set`, and objects nested deeper than 16 levels (or cyclic) are rejected
  * because they have no faithful content encoding; `undefined` is rejected because it means "no
  * namespace given" to the APIs that take one.
  *
@@ -68,13 +68,41 @@ function encode(value: unknown, depth: number): string {
 }
 
 function encodeObject(value: Record<string, unknown>, depth: number): string {
-  const names = Object.keys(value).sort();
+  const names = sortNames(Object.keys(value));
   let out = '{';
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
-    out += `${i === 0 ? '' : ','}${JSON.stringify(name)}:${encode(value[name], depth + 1)}`;
+    out += `${i === 0 ? '' : ','}${quoteName(name)}:${encode(value[name], depth + 1)}`;
   }
   return out + '}';
+}
+
+/**
+ * Sorts field names in place. Window operators derive an id for a fresh window object per record,
+ * and for the usual two to four fields an insertion sort is several times faster than `Array#sort`.
+ */
+function sortNames(names: string[]): string[] {
+  if (names.length > 8) return names.sort();
+  for (let i = 1; i < names.length; i++) {
+    const name = names[i] as string;
+    let j = i - 1;
+    for (; j >= 0 && (names[j] as string) > name; j--) names[j + 1] = names[j] as string;
+    names[j + 1] = name;
+  }
+  return names;
+}
+
+const quotedNames = new Map<string, string>();
+const MAX_QUOTED_NAMES = 256;
+
+/** `JSON.stringify(name)`, cached: namespaces reuse a handful of field names. */
+function quoteName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(name);
+    if (quotedNames.size < MAX_QUOTED_NAMES) quotedNames.set(name, quoted);
+  }
+  return quoted;
 }
 
 function invalidNamespace(value: unknown, why: string): WeirError {

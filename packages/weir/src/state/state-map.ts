@@ -14,9 +14,9 @@ export class StateMap<V> {
    */
   tupleKeys: Map<string, Key> | undefined = undefined;
 
+  /** Called when a tuple key gets its first entry. */
   rememberKey(normalizedKey: string, key: Key): void {
-    const tupleKeys = (this.tupleKeys ??= new Map());
-    if (!tupleKeys.has(normalizedKey)) tupleKeys.set(normalizedKey, key);
+    (this.tupleKeys ??= new Map()).set(normalizedKey, key);
   }
 
   forgetKey(normalizedKey: string): void {

@@ -1,3 +1,4 @@
+/** @module Tests for DataInput: offsets, truncated and corrupt input, UTF-8 decoding. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WeirError } from '../core/errors.ts';

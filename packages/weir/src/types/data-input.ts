@@ -175,7 +175,7 @@ export class DataInput {
   }
 
   /**
-   * Decodes well-formed UTF-8 in JavaScript (2-3x faster than `Buffer#toString` for short non-ASCII
+   * Decodes well-formed UTF-8 in JavaScript (about 2x faster than `Buffer#toString` for short non-ASCII
    * strings); undefined on anything irregular, which `Buffer#toString` then decodes with U+FFFD.
    */
   private shortUtf8(start: number, length: number): string | undefined {

@@ -1,3 +1,4 @@
+/** @module Tests for DataOutput, with Node's own Buffer encoding as the reference. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WeirError } from '../core/errors.ts';

@@ -1,3 +1,4 @@
+/** @module Tests for Types.generic(), with structuredClone as the reference. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WeirError } from '../core/errors.ts';

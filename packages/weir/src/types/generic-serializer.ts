@@ -43,9 +43,10 @@ const STRUCTURED_CLONEABLE = 'a structured-clone-able value';
 
 /**
  * Any value `structuredClone` accepts, with its semantics: class instances come back as plain objects,
- * symbol keys and functions are not allowed. Plain objects, arrays, Map, Set, Date and primitives are
- * encoded in JavaScript (measured 3-10x faster than `v8.serialize` per value); other objects, and values
- * nested deeper than 64 levels or cyclic, are encoded with `v8.serialize`. Unlike `structuredClone`, two
+ * symbol keys are skipped, functions and symbols fail. Plain objects, arrays, Map, Set, Date and
+ * primitives are encoded in JavaScript (measured on Node 20 about 20x faster to write and 6x faster to
+ * read than `v8.serialize` per value); other objects, and values nested deeper than 64 levels or
+ * cyclic, are encoded with `v8.serialize`. Unlike `structuredClone`, two
  * references to one object inside an acyclic value read back as two equal objects. Array holes read
  * back as `undefined`.
  */

@@ -45,7 +45,7 @@ export class ObjectSerializer<T extends object> implements TypeSerializer<T> {
     this.fields = Object.freeze(Object.fromEntries(names.map((name, i) => [name, serializers[i] as TypeSerializer<unknown>])));
     const described: Record<string, TypeDescription> = {};
     for (let i = 0; i < names.length; i++) described[names[i] as string] = (serializers[i] as TypeSerializer<unknown>).describe();
-    this.description = { type: 'object', fields: described };
+    this.description = Object.freeze({ type: 'object', fields: Object.freeze(described) });
     const codec = compile<T>(names, serializers, this.description);
     this.write = codec.write;
     this.read = codec.read;

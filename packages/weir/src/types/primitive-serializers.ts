@@ -118,6 +118,7 @@ export class BooleanSerializer implements TypeSerializer<boolean> {
   }
 }
 
+/** The one instance of each primitive serializer; `Types` hands these out, and inlining recognises them. */
 export const stringSerializer = new StringSerializer();
 export const numberSerializer = new NumberSerializer();
 export const intSerializer = new IntSerializer();

@@ -1,3 +1,4 @@
+/** @module Tests for rebuilding serializers from stored descriptions and for compatibility checks. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WeirError } from '../core/errors.ts';

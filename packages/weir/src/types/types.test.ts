@@ -1,3 +1,4 @@
+/** @module Tests for Types: round trips of every type, error messages, copies and inferred types. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WeirError } from '../core/errors.ts';

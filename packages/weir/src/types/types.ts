@@ -57,6 +57,7 @@ export const Types = {
   int: intSerializer as TypeSerializer<number>,
   /** A bigint of any size. */
   bigint: bigintSerializer as TypeSerializer<bigint>,
+  /** true or false, in one byte. */
   boolean: booleanSerializer as TypeSerializer<boolean>,
 
   /**
