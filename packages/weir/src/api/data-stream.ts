@@ -127,7 +127,7 @@ export class DataStream<T> {
       createCoordinator: sink.createCoordinator === undefined ? undefined : () => (sink.createCoordinator as () => ReturnType<NonNullable<Sink<T>['createCoordinator']>>)(),
       resultName: sink.createCoordinator === undefined ? undefined : sinkName,
     };
-    const node = this.addNode('sink', `Sink: ${sinkName}`, sinkName, spec, false, undefined);
+    const node = this.addNode('sink', `Sink: ${sink.constructor.name}`, sinkName, spec, false, undefined);
     return new DataStreamSink<T>(this.graph, node);
   }
 

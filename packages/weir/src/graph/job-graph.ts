@@ -108,7 +108,7 @@ export function createJobGraph<P>(graph: StreamGraph<P>): JobGraph<P> {
     });
     vertices.push({
       id,
-      name: members.map((m) => m.name).join(' -> '),
+      name: members.map(displayName).join(' -> '),
       operators,
       parallelism: graph.parallelismOf(node),
       maxParallelism: graph.maxParallelismOf(node),
@@ -126,6 +126,13 @@ export function createJobGraph<P>(graph: StreamGraph<P>): JobGraph<P> {
     )
     .digest('hex');
   return { jobName: graph.config.jobName, vertices, edges, bufferTimeoutMs: graph.config.bufferTimeoutMs, fingerprint };
+}
+
+/** How Flink shows an operator in a vertex name: sources and sinks say what they are. */
+function displayName<P>(node: StreamNode<P>): string {
+  if (node.kind === 'source') return `Source: ${node.name}`;
+  if (node.kind === 'sink') return `Sink: ${node.name}`;
+  return node.name;
 }
 
 function chainable<P>(graph: StreamGraph<P>, edge: StreamEdge): boolean {

@@ -318,3 +318,14 @@ test('many records written back to back read back in order', () => {
   while (input.remaining > 0) result.push(Click.read(input));
   assert.deepEqual(result, clicks);
 });
+
+test('a corrupt optional tag is reported with its position instead of being read as a value', () => {
+  const Pair = Types.object({ a: Types.int, b: Types.optional(Types.string) });
+  const out = new DataOutput();
+  Pair.write({ a: 1, b: 'x' }, out);
+  const bytes = out.toUint8Array();
+  const tagPosition = 4; // after the 4-byte int
+  bytes[tagPosition] = 9;
+  assert.throws(() => Pair.read(new DataInput(bytes)), new RegExp(`corrupt data at position ${tagPosition}: invalid optional tag 9`));
+  assert.throws(() => Types.optional(Types.int).read(new DataInput(Uint8Array.of(7))), /invalid optional tag 7/);
+});
