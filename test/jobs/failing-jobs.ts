@@ -1,7 +1,8 @@
 /**
  * @module Jobs that fail in each way a user can make one fail; run with `--job <name>`.
  */
-import { CollectSink, DataStream, defineJob, Types } from 'weir';
+import type { DataStream} from 'weir';
+import { CollectSink, defineJob, Types } from 'weir';
 
 /** A user function that throws on one record. */
 export const throwingMap = defineJob('throwing-map', (env) => {

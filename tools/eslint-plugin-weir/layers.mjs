@@ -25,11 +25,11 @@ export const LAYERS = Object.freeze({
   graph: ['core', 'types'],
   state: ['core', 'types'],
   operators: ['core', 'types', 'state'],
-  api: ['core', 'types', 'graph', 'state', 'operators'],
+  api: ['core', 'types', 'graph', 'state', 'operators', 'connectors'],
   checkpoint: ['core', 'types', 'graph', 'state'],
   runtime: ['core', 'types', 'graph', 'state', 'operators', 'checkpoint'],
   cluster: ['core', 'types', 'graph', 'state', 'operators', 'checkpoint', 'runtime', 'api'],
-  connectors: ['core', 'types', 'state', 'operators', 'api'],
+  connectors: ['core', 'types', 'state', 'operators'],
   rest: ['core', 'types', 'graph', 'state', 'operators', 'api', 'checkpoint', 'runtime', 'cluster', 'connectors'],
   cli: ['core', 'types', 'graph', 'state', 'operators', 'api', 'checkpoint', 'runtime', 'cluster', 'connectors', 'rest'],
 });

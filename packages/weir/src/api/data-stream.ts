@@ -123,7 +123,7 @@ export class DataStream<T> {
     const sinkName = sink.name;
     const spec: OperatorSpec = {
       kind: 'one-input',
-      factory: ((ctx) => new SinkOperator(sink, ctx)) as OperatorFactory<unknown, unknown>,
+      factory: ((ctx) => new SinkOperator(sink, ctx)),
       createCoordinator: sink.createCoordinator === undefined ? undefined : () => (sink.createCoordinator as () => ReturnType<NonNullable<Sink<T>['createCoordinator']>>)(),
       resultName: sink.createCoordinator === undefined ? undefined : sinkName,
     };
@@ -182,8 +182,8 @@ export class DataStream<T> {
     outputType: TypeSerializer<R> | undefined,
     stateful: boolean,
   ): SingleOutputStreamOperator<R> {
-    const spec: OperatorSpec = { kind: 'one-input', factory: factory as OperatorFactory<unknown, unknown> };
-    const node = this.addNode('operator', operatorType, name, spec, stateful, outputType as TypeSerializer<unknown> | undefined);
+    const spec: OperatorSpec = { kind: 'one-input', factory: factory };
+    const node = this.addNode('operator', operatorType, name, spec, stateful, outputType);
     return new SingleOutputStreamOperator<R>(this.graph, node, outputType);
   }
 
@@ -245,7 +245,7 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
 
   /** Declares the type of this operator's output (for compact encoding between threads). */
   returns<R extends T>(type: TypeSerializer<R>): SingleOutputStreamOperator<R> {
-    this.#node.outputType = type as TypeSerializer<unknown>;
+    this.#node.outputType = type;
     return new SingleOutputStreamOperator<R>(this.graph, this.#node, type);
   }
 

@@ -7,7 +7,7 @@ import { WeirError, describeCause } from '../core/errors.ts';
 import { checkNonEmptyString } from '../core/options.ts';
 import type { StreamGraph } from '../graph/stream-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
-import { JobParameters } from './job-parameters.ts';
+import type { JobParameters } from './job-parameters.ts';
 import { StreamExecutionEnvironment } from './stream-execution-environment.ts';
 
 const JOB_DEFINITION = Symbol.for('weir.JobDefinition');

@@ -38,7 +38,7 @@ class PrintWriter<T> implements SinkWriter<T> {
 
   write(value: T): void {
     this.#buffer += `${this.#prefix}${format(value)}\n`;
-    if (this.#buffer.length > 16_384) this.#drain();
+    if (this.#buffer.length > 16_384) void this.#drain();
   }
 
   flush(): Promise<void> {

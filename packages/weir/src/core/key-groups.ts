@@ -100,7 +100,7 @@ export function requireKey(key: unknown, where: string): Key {
 
 function describeType(value: unknown): string {
   if (value === null) return 'null';
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  if (typeof value === 'object') return (value).constructor?.name ?? 'object';
   return typeof value;
 }
 

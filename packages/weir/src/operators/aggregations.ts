@@ -31,7 +31,7 @@ export function createAggregation<T>(kind: AggregationKind, field: AggregationFi
   };
   switch (kind) {
     case 'sum':
-      return (acc, value) => write(acc, (read(acc) as number) + (read(value) as number));
+      return (acc, value) => write(acc, (read(acc)) + (read(value)));
     case 'min':
       return (acc, value) => {
         const a = read(acc);

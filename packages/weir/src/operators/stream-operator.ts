@@ -48,7 +48,8 @@ export interface KeyedContext {
 }
 
 /** An operator with one logical input (a union of channels counts as one input). */
-export interface OneInputStreamOperator<IN, OUT> {
+// OUT is what the operator emits through its Output; it types the factories, not the methods.
+export interface OneInputStreamOperator<IN, _OUT> {
   open(): void | Promise<void>;
   processElement(value: IN, timestamp: number): void;
   processWatermark(timestamp: number): void;

@@ -53,7 +53,7 @@ export function describeOperator(operator: ChainedOperator<OperatorSpec>, subtas
 }
 
 export function createOperatorChain(env: ChainEnvironment): OperatorChain {
-  const { vertex, subtaskIndex } = env;
+  const { vertex } = env;
   const created = new Map<StreamNodeId, OperatorInstance>();
   const outputs = new Map<StreamNodeId, Output<unknown>>();
   for (let i = vertex.operators.length - 1; i >= 0; i--) {

@@ -6,6 +6,7 @@ import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key-groups.ts';
 import type { InternalKeyContext } from './internal-key-context.ts';
 import { VOID_NAMESPACE } from './namespace-id.ts';
+import { OriginalKeys } from './original-keys.ts';
 import { StateMap } from './state-map.ts';
 import type { StateTable } from './state-table.ts';
 
@@ -45,7 +46,7 @@ export class KeyedStateTable<S> implements StateTable<S> {
     const size = entries.size;
     entries.set(context.normalizedKey, value);
     // a grown map means a new key: only then can a tuple key need remembering (no extra lookup)
-    if (entries.size !== size && context.tupleKey) stateMap.rememberKey(context.normalizedKey as string, context.key as Key);
+    if (entries.size !== size && context.tupleKey) (stateMap.originalKeys ??= new OriginalKeys()).retain(context.normalizedKey as string, context.key as Key);
   }
 
   remove(): void {
@@ -55,7 +56,7 @@ export class KeyedStateTable<S> implements StateTable<S> {
       context.checkKeyedContext(this.name);
       return;
     }
-    if (stateMap.entries.delete(context.normalizedKey) && context.tupleKey) stateMap.forgetKey(context.normalizedKey as string);
+    if (stateMap.entries.delete(context.normalizedKey) && context.tupleKey) stateMap.originalKeys?.release(context.normalizedKey as string);
   }
 
   setCurrentNamespace(namespace: unknown): void {

@@ -2,6 +2,7 @@
  * @module DataInput: the binary reader matching DataOutput, over any Uint8Array (a Buffer, a slice of a
  * SharedArrayBuffer, a file chunk) without copying it.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- hot path: each read checks the bounds once, then indexes the bytes it checked */
 import { WeirError } from '../core/errors.ts';
 import { BigIntTag } from './data-output.ts';
 

@@ -128,6 +128,7 @@ test('functions and symbols fail with SERIALIZATION_FAILED naming where they are
       error.message.includes('function onClick'),
   );
   assert.throws(() => generic.write(Symbol('s'), out), { code: 'SERIALIZATION_FAILED' });
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- the function value itself is the input under test
   assert.throws(() => generic.write(new Point(1, 2).norm, out), { code: 'SERIALIZATION_FAILED' });
 });
 

@@ -113,6 +113,7 @@ function writeValue(value: unknown, out: DataOutput, depth: number): void {
         out.writeUint8(Tag.null);
         return;
       }
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel caught by write(), which falls back to v8.serialize
       if (depth >= MAX_DEPTH) throw TOO_DEEP;
       writeObject(value, out, depth + 1);
       return;
@@ -268,6 +269,7 @@ function copyValue(value: unknown, depth: number): unknown {
     if (typeof value === 'function' || typeof value === 'symbol') throw typeMismatch(STRUCTURED_CLONEABLE, value);
     return value;
   }
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel caught by copy(), which falls back to structuredClone
   if (depth >= MAX_DEPTH) throw TOO_DEEP;
   const next = depth + 1;
   if (Array.isArray(value)) {

@@ -139,6 +139,7 @@ return { write, read, copy };`;
     return withPathSegment(typeMismatch(expected, value[name], !(name in value)), name);
   };
   const notAnObject = (value: unknown): unknown => typeMismatch(expectedType(description), value);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated per object type on purpose: specialised codecs run at hand-written speed
   const factory = new Function('serializers', 'names', 'fieldMismatch', 'notAnObject', 'withPathSegment', 'optionalWithoutValue', source) as (
     ...args: unknown[]
   ) => CompiledCodec<T>;

@@ -61,7 +61,7 @@ function build(description: unknown, path: string): TypeSerializer<unknown> {
         if (name === '__proto__') malformed(path, "'__proto__' is not a valid field name");
         serializers[name] = build(field, joinField(path, name));
       }
-      return Types.object(serializers) as TypeSerializer<unknown>;
+      return Types.object(serializers);
     }
     default:
       return malformed(path, `unknown type '${d.type}'`);

@@ -1,0 +1,16 @@
+/**
+ * @module The benches `npm run bench` knows, in the order it runs them by default. A new bench lives in
+ * its own bench/<name>-bench.ts implementing `Bench` (bench/bench.ts) and is added here.
+ */
+import type { Bench } from './bench.ts';
+import { keyedCountBench } from './keyed-count-bench.ts';
+import { pageviewsBench } from './pageviews-bench.ts';
+
+export const BENCHES: readonly Bench[] = [pageviewsBench, keyedCountBench];
+
+/** The bench called `name`; throws listing the known ones otherwise. */
+export function findBench(name: string): Bench {
+  const bench = BENCHES.find((candidate) => candidate.name === name);
+  if (bench === undefined) throw new Error(`no bench named '${name}' (benches: ${BENCHES.map((b) => b.name).join(', ')})`);
+  return bench;
+}

@@ -1,0 +1,36 @@
+/**
+ * @module The original form of tuple keys, by their normalized string, so iteration can hand back the
+ * key the operator used. Primitive keys are their own normalized form and never appear here.
+ */
+import type { Key } from '../core/key-groups.ts';
+import type { NormalizedKey } from './internal-key-context.ts';
+
+interface OriginalKey {
+  readonly key: Key;
+  /** How many entries (one per namespace) hold a value for the key; the key is dropped at zero. */
+  uses: number;
+}
+
+/** Tuple keys of one key group of one state, counted by use. */
+export class OriginalKeys {
+  private readonly byNormalizedKey = new Map<string, OriginalKey>();
+
+  /** Records one more entry for `key`; called when an entry for it is created. */
+  retain(normalizedKey: string, key: Key): void {
+    const original = this.byNormalizedKey.get(normalizedKey);
+    if (original === undefined) this.byNormalizedKey.set(normalizedKey, { key, uses: 1 });
+    else original.uses++;
+  }
+
+  /** Records one entry less; called when an entry for the key is removed. */
+  release(normalizedKey: string): void {
+    const original = this.byNormalizedKey.get(normalizedKey);
+    if (original !== undefined && --original.uses === 0) this.byNormalizedKey.delete(normalizedKey);
+  }
+
+  /** The key as the operator passed it, for an entry's normalized key. */
+  originalKey(normalizedKey: NormalizedKey): Key {
+    if (typeof normalizedKey !== 'string') return normalizedKey;
+    return this.byNormalizedKey.get(normalizedKey)?.key ?? normalizedKey;
+  }
+}
