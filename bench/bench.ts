@@ -96,7 +96,7 @@ export function verifyCounts(bench: string, variant: string, actual: ReadonlyMap
     const got = actual.get(key);
     if (got !== count) problems.push(`${key}: ${got ?? 'missing'} instead of ${count}`);
   }
-  for (const key of actual.keys()) if (!expected.has(key)) problems.push(`${key}: unexpected (${actual.get(key)})`);
+  for (const key of actual.keys()) if (!expected.has(key)) problems.push(`${key}: unexpected (${actual.get(key) ?? '?'})`);
   if (problems.length > 0) {
     const shown = problems.slice(0, 5).join('; ');
     throw new BenchVerificationError(bench, variant, `${problems.length} of ${expected.size} keys differ: ${shown}${problems.length > 5 ? '; ...' : ''}`);

@@ -1,16 +1,17 @@
 /**
- * @module Where the heap backend keeps one state's values (Flink's `StateTable`): one `StateMap` per
- * key group, scoped by the backend's current key and the table's current namespace.
+ * @module Where the heap backend keeps one state's values (Flink's `StateTable`): one map per key
+ * group, scoped by the backend's current key and the table's current namespace.
  *
- * Layout: `stateMaps[keyGroup - keyGroupRange.start]` is that key group's `StateMap`, created on the
- * first write. Nothing is kept in one flat map across key groups, on purpose:
+ * Layout: `stateMaps[keyGroup - keyGroupRange.start]` is that key group's map (`StateMap`, or
+ * `NamespacedStateMap` for state kept per namespace), created on the first write. Nothing is kept in
+ * one flat map across key groups, on purpose:
  * - copy-on-write snapshots freeze each key group's map at the barrier and clone it on the first
  *   write after, so the synchronous part of a snapshot is O(key groups), not O(keys), and the
  *   asynchronous part writes one key group after the other;
  * - rescaling hands whole key-group maps to the subtask that now owns the group.
- * Values are mutated in place (list arrays, user maps, accumulators, namespace maps), so every
- * in-place write goes through `getForUpdate()`: the one seam where copy-on-write will copy a value
- * that a snapshot still references.
+ * Values are mutated in place (list arrays, user maps, accumulators), so every in-place write goes
+ * through `getForUpdate()`: the one seam where copy-on-write will copy a value that a snapshot still
+ * references. Tuple keys are stored by their normalized string; `OriginalKeys` keeps the tuple.
  */
 import type { Key } from '../core/key-groups.ts';
 
