@@ -42,9 +42,7 @@ async function measure(): Promise<Measurement> {
   const span = spans[0];
   if (span === undefined || spans.length !== 1) throw new Error(`bench '${name}' variant '${variant}' called timed() ${spans.length} times instead of once`);
 
-  const fields: BenchFields = outcome.fields ?? {};
-  return {
-    ...fields,
+  const measurement: Measurement = {
     bench: name,
     variant,
     events: outcome.events,
@@ -55,6 +53,10 @@ async function measure(): Promise<Measurement> {
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     ratioToBaseline: null,
   };
+  const fields: BenchFields = outcome.fields ?? {};
+  const clash = Object.keys(fields).find((field) => field in measurement);
+  if (clash !== undefined) throw new Error(`bench '${name}' returned a field '${clash}', which every measurement has already: rename it`);
+  return { ...measurement, ...fields };
 }
 
 measure().then(
