@@ -53,7 +53,7 @@ export const pageviewsBench: Bench = {
   description: `examples/pageviews.ts: log source (2 partitions) -> parse JSON -> keyBy app_id -> count -> sink, ${APPS} apps`,
   variants: ['baseline', 'p1', 'p2'],
   baseline: 'baseline',
-  defaultEvents: 2_000_000,
+  defaultEvents: 5_000_000,
   targets: [{ numerator: 'p2', denominator: 'p1', min: 1.5 }],
 
   prepare(context) {

@@ -34,8 +34,9 @@ function select(spec: string): Selection {
   for (const variant of variants) {
     if (!bench.variants.includes(variant)) throw new Error(`bench '${bench.name}' has no variant '${variant}' (variants: ${bench.variants.join(', ')})`);
   }
-  // The baseline first, so every other variant of a round has one to compare with.
-  return { bench, variants: [...variants].sort((a, b) => Number(b === bench.baseline) - Number(a === bench.baseline)) };
+  // In the bench's order, the baseline first, so every other variant of a round has one to compare with.
+  const rank = (variant: string): number => (variant === bench.baseline ? -1 : bench.variants.indexOf(variant));
+  return { bench, variants: [...new Set(variants)].sort((a, b) => rank(a) - rank(b)) };
 }
 
 function positiveInteger(option: string, text: string | undefined): number | undefined {
