@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WeirError } from '../core/errors.ts';
-import type { SourceReader } from '../operators/source.ts';
 import { DataGeneratorSource, randomInt, seededRandom } from './datagen-source.ts';
 import type { DataGeneratorSplit } from './datagen-source.ts';
-import { openSourceReaders, pollReader } from './reader-harness.ts';
+import { closeReaders, openSourceReaders, pollReader } from './reader-harness.ts';
 
 interface Row {
   readonly index: number;
@@ -27,10 +26,6 @@ function byIndex(rows: readonly Row[]): Row[] {
   return [...rows].sort((a, b) => a.index - b.index);
 }
 
-async function closeAll(readers: readonly SourceReader<unknown, DataGeneratorSplit>[]): Promise<void> {
-  await Promise.all(readers.map((reader) => reader.close()));
-}
-
 describe('DataGeneratorSource', () => {
   for (const parallelism of [1, 2, 4]) {
     test(`emits every index below count exactly once at parallelism ${parallelism}`, async () => {
@@ -46,7 +41,7 @@ describe('DataGeneratorSource', () => {
         });
       });
       assert.deepEqual(byIndex(perSubtask.flat()), expectedRows(count));
-      await closeAll(readers);
+      await closeReaders(readers);
     });
   }
 
@@ -57,7 +52,7 @@ describe('DataGeneratorSource', () => {
       perSubtask.map((rows) => rows.length),
       [1, 1, 1, 0],
     );
-    await closeAll(readers);
+    await closeReaders(readers);
   });
 
   for (const parallelism of [1, 2, 4]) {
@@ -68,13 +63,13 @@ describe('DataGeneratorSource', () => {
       const before = await Promise.all(readers.map((reader, subtask) => pollReader(reader, { until: (rows) => rows.length >= 1000 * (subtask + 1) })));
       // splits travel as JSON between the JobManager, workers and checkpoint files
       const snapshot = JSON.parse(JSON.stringify(readers.map((reader) => reader.snapshotState()))) as DataGeneratorSplit[][];
-      await closeAll(readers);
+      await closeReaders(readers);
       assert.ok(before.flat().length < count);
 
       const restored = await openSourceReaders(source, parallelism, snapshot);
       const after = await Promise.all(restored.map((reader) => pollReader(reader)));
       assert.deepEqual(byIndex([...before.flat(), ...after.flat()]), expectedRows(count));
-      await closeAll(restored);
+      await closeReaders(restored);
     });
   }
 
@@ -84,7 +79,7 @@ describe('DataGeneratorSource', () => {
     const readers = await openSourceReaders(source, 4);
     const before = await Promise.all(readers.map((reader) => pollReader(reader, { until: (rows) => rows.length >= 1500 })));
     const snapshot = readers.flatMap((reader) => reader.snapshotState());
-    await closeAll(readers);
+    await closeReaders(readers);
 
     const [single] = await openSourceReaders(source, 1, [snapshot]);
     assert.ok(single !== undefined);
@@ -103,7 +98,7 @@ describe('DataGeneratorSource', () => {
     const snapshot = first.snapshotState();
     assert.deepEqual(JSON.parse(JSON.stringify(snapshot)), snapshot);
     assert.deepEqual(snapshot, [{ splitId: 'datagen-0-of-2', next: values.length * 2, stride: 2, end: null }]);
-    await closeAll(readers);
+    await closeReaders(readers);
   });
 
   test('a rate limit spreads the records over time without blocking a poll', async () => {
@@ -127,7 +122,7 @@ describe('DataGeneratorSource', () => {
     assert.ok(seconds > expectedSeconds * 0.6, `took ${seconds}s, expected about ${expectedSeconds}s`);
     assert.ok(seconds < expectedSeconds * 5 + 1, `took ${seconds}s, expected about ${expectedSeconds}s`);
     assert.deepEqual(byIndex([...firstBurst, ...perSubtask.flat()]), expectedRows(count));
-    await closeAll(readers);
+    await closeReaders(readers);
   });
 
   test('a throwing generator fails naming the index, and the position stays at that index', async () => {

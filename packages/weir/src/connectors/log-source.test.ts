@@ -13,7 +13,7 @@ import type { SourceReader } from '../operators/source.ts';
 import { LogSource } from './log-source.ts';
 import type { LogSourceOptions, LogSplit } from './log-source.ts';
 import { LogWriter, writeLogPartitions } from './log-writer.ts';
-import { openSourceReaders, pollReader } from './reader-harness.ts';
+import { closeReaders, openSourceReaders, pollReader } from './reader-harness.ts';
 
 let directory = '';
 
@@ -53,10 +53,6 @@ function source(options: Partial<LogSourceOptions<string>> = {}): LogSource {
   return new LogSource({ path: directory, ...options });
 }
 
-async function closeAll(readers: readonly SourceReader<unknown, LogSplit>[]): Promise<void> {
-  await Promise.all(readers.map((reader) => reader.close()));
-}
-
 function fileOf(partition: number): string {
   return path.join(directory, `partition-${partition}.log`);
 }
@@ -79,18 +75,20 @@ describe('LogSource', () => {
           for (const line of lines) assert.equal(partitionOf(line) % parallelism, subtask, `partition of ${line} read by subtask ${subtask}`);
         });
         assert.deepEqual(byPartition(perSubtask.flat(), partitions.length), partitions);
-        await closeAll(readers);
+        await closeReaders(readers);
       });
     }
   }
 
   test('takes turns between partitions rather than reading one to its end first', async () => {
-    makeTopic([5000, 5000]);
-    const [reader] = await openSourceReaders(source(), 1);
+    makeTopic([30_000, 30_000]);
+    const [reader] = await openSourceReaders(source({ readChunkBytes: 64 * 1024 }), 1);
     assert.ok(reader !== undefined);
-    const lines = await pollReader(reader, { until: (read) => read.length >= 4000 });
-    const seen = new Set(lines.map(partitionOf));
-    assert.deepEqual([...seen].sort(), [0, 1]);
+    const lines = await pollReader(reader);
+    let switches = 0;
+    for (let i = 1; i < lines.length; i++) if (partitionOf(lines[i] ?? '') !== partitionOf(lines[i - 1] ?? '')) switches++;
+    // bursts of about a thousand lines each, once both partitions' first reads have landed
+    assert.ok(switches >= 4, `the reader switched partitions ${switches} times`);
     await reader.close();
   });
 
@@ -103,7 +101,7 @@ describe('LogSource', () => {
       const readers = await openSourceReaders(source({ readChunkBytes }), contents.length);
       const perSubtask = await Promise.all(readers.map((reader) => pollReader(reader)));
       assert.deepEqual(perSubtask, contents.map(recordsOf), `with ${readChunkBytes}-byte reads`);
-      await closeAll(readers);
+      await closeReaders(readers);
     }
   });
 
@@ -114,16 +112,17 @@ describe('LogSource', () => {
     const perSubtask = await Promise.all(readers.map((reader) => pollReader(reader)));
     const expected = partitions.map((lines, partition) => lines.slice(startingOffsets[partition as 0 | 1 | 2] ?? 0));
     assert.deepEqual(byPartition(perSubtask.flat(), partitions.length), expected);
-    await closeAll(readers);
+    await closeReaders(readers);
   });
 
   test('a starting offset counts a last line without newline as a record', async () => {
-    writeFileSync(fileOf(0), 'a\nb\nc');
-    writeFileSync(fileOf(1), 'a\nb\nc');
+    const content = 'a\nb\nc';
+    writeFileSync(fileOf(0), content);
+    writeFileSync(fileOf(1), content);
     const readers = await openSourceReaders(source({ startingOffsets: { 0: 2, 1: 3 }, readChunkBytes: 1 }), 2);
     assert.deepEqual(await Promise.all(readers.map((reader) => pollReader(reader))), [['c'], []]);
-    assert.deepEqual(readers[1]?.snapshotState(), [{ splitId: 'partition-1', partition: 1, offset: 3, byteOffset: 5 }]);
-    await closeAll(readers);
+    assert.deepEqual(readers[1]?.snapshotState(), [{ splitId: 'partition-1', partition: 1, offset: 3, byteOffset: Buffer.byteLength(content) }]);
+    await closeReaders(readers);
   });
 
   test('a snapshot taken before a starting offset is reached still names that offset', async () => {
@@ -143,7 +142,7 @@ describe('LogSource', () => {
       const before = await Promise.all(readers.map((reader, subtask) => pollReader(reader, { until: (lines) => lines.length >= 1500 + 700 * subtask })));
       // splits travel as JSON between the JobManager, workers and checkpoint files
       const snapshot = JSON.parse(JSON.stringify(readers.map((reader) => reader.snapshotState()))) as LogSplit[][];
-      await closeAll(readers);
+      await closeReaders(readers);
       for (const split of snapshot.flat()) assert.equal(typeof split.byteOffset, 'number');
 
       const restored = await openSourceReaders(source(options), parallelism, snapshot);
@@ -151,7 +150,7 @@ describe('LogSource', () => {
       assert.deepEqual(byPartition([...before.flat(), ...after.flat()], partitions.length), expected);
       // a split holds partition order: nothing read before the snapshot comes again after it
       assert.equal(before.flat().length + after.flat().length, expected.flat().length);
-      await closeAll(restored);
+      await closeReaders(restored);
     });
   }
 
@@ -194,33 +193,32 @@ describe('LogSource', () => {
     const readers = await openSourceReaders(source({ boundedness: 'CONTINUOUS_UNBOUNDED', pollIntervalMs: 5, readChunkBytes: 1000 }), 4);
     const [first, second, third, idle] = readers;
     assert.ok(first !== undefined && second !== undefined && third !== undefined && idle !== undefined);
-    const seen: string[] = [];
-    let target = 3000;
-    /** Polls one reader until the readers together have emitted `target` lines. */
-    const collect = (reader: SourceReader<string, LogSplit>): Promise<string[]> =>
-      pollReader(reader, {
-        until: (lines) => {
-          seen.push(...lines.splice(0));
-          return seen.length >= target;
-        },
-        timeoutMs: 5000,
-      });
-    await Promise.all([first, second, third].map(collect));
+    const seen: string[][] = [[], [], []];
+    /** Polls each of the first three readers (one partition each) until it has read all of `expected`. */
+    const catchUp = (): Promise<unknown> =>
+      Promise.all(
+        [first, second, third].map(async (reader, partition) => {
+          const already = seen[partition]?.length ?? 0;
+          const wanted = expected[partition]?.length ?? 0;
+          const lines = await pollReader(reader, { until: (read) => already + read.length >= wanted, timeoutMs: 5000 });
+          seen[partition]?.push(...lines);
+        }),
+      );
+    await catchUp();
     append(3000, 4500);
-    target = 4500;
-    await Promise.all([first, second, third].map(collect));
-    assert.deepEqual(byPartition(seen, 3), expected);
+    await catchUp();
+    assert.deepEqual(seen, expected);
 
     // a line without "\n" is still being written: no record until it ends
     appendFileSync(fileOf(0), '0|unterminated');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(first.pollNext({ collect: (line) => seen.push(line) }), 'NOTHING_AVAILABLE');
-    assert.equal(idle.pollNext({ collect: (line) => seen.push(line) }), 'NOTHING_AVAILABLE');
+    const late: string[] = [];
+    assert.equal(first.pollNext({ collect: (line) => late.push(line) }), 'NOTHING_AVAILABLE');
+    assert.equal(idle.pollNext({ collect: (line) => late.push(line) }), 'NOTHING_AVAILABLE');
     appendFileSync(fileOf(0), ' line\n');
-    target = 4501;
-    await collect(first);
-    assert.equal(seen.at(-1), '0|unterminated line');
-    await closeAll(readers);
+    assert.deepEqual(await pollReader(first, { until: (lines) => lines.length > 0, timeoutMs: 5000 }), ['0|unterminated line']);
+    assert.deepEqual(late, []);
+    await closeReaders(readers);
   });
 
   test('a bounded subtask without partitions ends at once', async () => {
@@ -237,7 +235,7 @@ describe('LogSource', () => {
       'END_OF_INPUT',
     );
     assert.deepEqual(idle.snapshotState(), []);
-    await closeAll(readers);
+    await closeReaders(readers);
   });
 
   test('a missing directory, one without partitions and a gap in numbering are errors naming the path', async () => {
@@ -278,23 +276,27 @@ describe('LogSource', () => {
   });
 
   test('a format that throws fails naming the source, the partition, the record offset and the cause', async () => {
-    writeLogPartitions(directory, [['{"n":0}'], ['{"n":0}', '{"n":1}', 'not json', '{"n":3}']]);
+    const second = ['{"n":0}', '{"n":1}', 'not json', '{"n":3}'];
+    writeLogPartitions(directory, [['{"n":0}'], second]);
     const parse = new LogSource({ path: directory, format: (line) => JSON.parse(line) as { n: number } });
     const readers = await openSourceReaders(parse, 2);
-    const second = readers[1];
-    assert.ok(second !== undefined);
-    await assert.rejects(pollReader(second), (error: unknown) => {
+    const reader = readers[1];
+    assert.ok(reader !== undefined);
+    await assert.rejects(pollReader(reader), (error: unknown) => {
       assert.ok(error instanceof WeirError);
       assert.equal(error.code, 'USER_FUNCTION_FAILED');
       assert.match(error.message, /source 'Log' \(uid harness\) subtask 2\/2/);
-      assert.match(error.message, /partition 1 \(.*partition-1\.log\) at record offset 2/);
+      assert.ok(error.message.includes(`partition 1 (${fileOf(1)}) at record offset ${second.indexOf('not json')}:`), error.message);
       assert.match(error.message, /SyntaxError/);
       assert.match(error.hint ?? '', /"not json"/);
       return true;
     });
-    assert.deepEqual(second.snapshotState(), [{ splitId: 'partition-1', partition: 1, offset: 2, byteOffset: 16 }]);
+    // the failed record is not consumed: a restore retries it
+    const failedAt = second.indexOf('not json');
+    const bytesBefore = Buffer.byteLength(second.slice(0, failedAt).map((line) => `${line}\n`).join(''));
+    assert.deepEqual(reader.snapshotState(), [{ splitId: 'partition-1', partition: 1, offset: failedAt, byteOffset: bytesBefore }]);
     assert.deepEqual(await pollReader(readers[0] as SourceReader<{ n: number }, LogSplit>), [{ n: 0 }]);
-    await closeAll(readers);
+    await closeReaders(readers);
   });
 
   test('restoring onto a truncated partition fails naming the file', async () => {
@@ -354,7 +356,7 @@ describe('LogWriter', () => {
     }
     const readers = await openSourceReaders(source(), 3);
     assert.deepEqual(await Promise.all(readers.map((reader) => pollReader(reader))), expected);
-    await closeAll(readers);
+    await closeReaders(readers);
   });
 
   test('rejects lines with a newline, unknown partitions and appends after close', () => {

@@ -23,6 +23,15 @@ export async function openSourceReaders<T, S extends SourceSplit>(source: Source
   return readers;
 }
 
+/** Closes every reader, together. */
+export async function closeReaders(readers: readonly SourceReader<unknown, SourceSplit>[]): Promise<void> {
+  await Promise.all(
+    readers.map(async (reader) => {
+      await reader.close();
+    }),
+  );
+}
+
 /** Polls between two turns of the event loop, as SourceStreamTask runs them. */
 const POLLS_PER_TURN = 8;
 

@@ -143,10 +143,12 @@ function chainable<P>(graph: StreamGraph<P>, edge: StreamEdge): boolean {
     downstream.inEdges.length === 1 &&
     upstream.chainingStrategy !== 'NEVER' &&
     downstream.chainingStrategy === 'ALWAYS' &&
-    edge.partitioner.kind === 'forward' &&
-    graph.parallelismOf(upstream) === graph.parallelismOf(downstream)
+    graph.parallelismOf(upstream) === graph.parallelismOf(downstream) &&
+    // with one subtask on each side every partitioner has one choice: the edge is a forward edge
+    (edge.partitioner.kind === 'forward' || graph.parallelismOf(downstream) === 1)
   );
 }
+
 
 /** A default (not user-chosen) forward edge between different parallelisms becomes rebalance, as in Flink. */
 function resolvePartitioner<P>(graph: StreamGraph<P>, edge: StreamEdge): Partitioner {
