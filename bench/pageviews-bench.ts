@@ -13,7 +13,7 @@ import { unknownVariant, verifyCounts, type Bench, type BenchContext, type RunOu
 
 const NAME = 'pageviews';
 const JOB = new URL('../examples/pageviews.ts', import.meta.url);
-const APPS = 20;
+const APPS = 1000;
 const CHUNK_BYTES = 1 << 20;
 
 const inputDir = (context: BenchContext): string => join(context.dir, 'input');
