@@ -55,7 +55,7 @@ test('weir plan --json describes the same graph for machines', async () => {
   const plan = JSON.parse(outcome.stdout) as {
     jobName: string;
     vertices: { parallelism: number; operators: { uid: string; uidGenerated: boolean }[] }[];
-    edges: { partitioner: string; targetOperator: string }[];
+    edges: { source: string; target: string; partitioner: string; targetOperator: string }[];
     warnings: string[];
   };
   assert.equal(plan.jobName, 'pageviews');
