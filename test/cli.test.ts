@@ -3,41 +3,15 @@
  * JSON), uid warnings, the print sink's lines, and `npm start`'s script on a small input.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { ROOT, WEIR_BIN as WEIR, runNode as nodeRun } from './support/run-command.ts';
 import { WORDS } from './jobs/print-job.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WEIR = join(ROOT, 'packages/weir/bin/weir.mjs');
 const PRINT_JOB = join(ROOT, 'test/jobs/print-job.ts');
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(args: string[], cwd = ROOT): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.join(' ')} did not exit within 60 s\n${stderr}`));
-    }, 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => nodeRun(args);
 
 test('weir plan prints the page-view job graph: chained vertices, parallelism, uids and the keyBy edge', async () => {
   const outcome = await run([WEIR, 'plan', 'examples/pageviews.ts']);

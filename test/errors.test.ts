@@ -4,37 +4,11 @@
  * and no hang.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { weir, type Outcome } from './support/run-command.ts';
 
-const WEIR = fileURLToPath(new URL('../packages/weir/bin/weir.mjs', import.meta.url));
 const JOBS = fileURLToPath(new URL('./jobs/failing-jobs.ts', import.meta.url));
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `weir ...args`; fails the test if it does not exit within 30 s. */
-function weir(...args: string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WEIR, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`weir ${args.join(' ')} did not exit within 30 s\nstderr: ${stderr}`));
-    }, 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function assertNoStack(outcome: Outcome): void {
   assert.doesNotMatch(outcome.stderr, /^\s+at /m, `stack trace printed:\n${outcome.stderr}`);
