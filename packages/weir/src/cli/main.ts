@@ -79,7 +79,9 @@ async function run(parsed: ParsedCommand): Promise<number> {
     return 0;
   }
   const client = await new MiniCluster().submit(submissionOf(parsed));
+  let cancelled = false;
   const stop = (): void => {
+    cancelled = true;
     process.stderr.write(`\ncancelling job '${client.jobName}' (${client.jobId})\n`);
     void client.cancel();
   };
@@ -89,6 +91,10 @@ async function run(parsed: ParsedCommand): Promise<number> {
     const result = await client.getJobExecutionResult();
     process.stderr.write(`Job '${result.jobName}' (${result.jobId}) finished in ${(result.netRuntimeMs / 1000).toFixed(2)} s\n`);
     return 0;
+  } catch (error) {
+    if (!cancelled) throw error;
+    process.stderr.write(`Job '${client.jobName}' (${client.jobId}) cancelled\n`);
+    return 130;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -133,7 +133,7 @@ class LocalJobRun implements JobClient {
       const worker = new Worker(WORKER_ENTRY, { name: `weir slot ${slot}` });
       this.#workers.push(worker);
       worker.on('message', (message: FromWorker) => {
-        this.#onMessage(slot, message);
+        this.#onMessage(message);
       });
       worker.on('error', (error) => {
         this.#fail(new WeirError('WORKER_CRASHED', `the worker thread of slot ${slot} crashed: ${describeCause(error)}`, { cause: error, retriable: true }));
@@ -180,7 +180,7 @@ class LocalJobRun implements JobClient {
     return splits;
   }
 
-  #onMessage(slot: number, message: FromWorker): void {
+  #onMessage(message: FromWorker): void {
     if (isGloballyTerminal(this.#status) || this.#status === 'FAILING' || this.#status === 'CANCELLING') return;
     switch (message.type) {
       case 'deployed':
@@ -207,7 +207,6 @@ class LocalJobRun implements JobClient {
         this.#fail(errorFromData(message.error));
         return;
     }
-    void slot;
   }
 
   async #finish(): Promise<void> {
