@@ -74,7 +74,8 @@ export function findJob(module: Record<string, unknown>, where: string, exportNa
     }
     return value;
   }
-  const jobs = Object.entries(module).filter(([, value]) => isJobDefinition(value));
+  // one job exported under two names is still one job
+  const jobs = [...new Map(Object.entries(module).filter(([, value]) => isJobDefinition(value)).map(([name, value]) => [value, name])).entries()].map(([value, name]) => [name, value] as const);
   if (jobs.length === 1) return (jobs[0] as [string, JobDefinition])[1];
   if (jobs.length === 0) {
     throw new WeirError('JOB_NOT_FOUND', `${where} exports no job`, {

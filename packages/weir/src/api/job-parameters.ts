@@ -8,12 +8,13 @@ export class JobParameters {
   readonly #values: Readonly<Record<string, string>>;
 
   constructor(values: Readonly<Record<string, string>> = {}) {
-    this.#values = { ...values };
+    // no prototype: a parameter named 'constructor' or '__proto__' is just a name
+    this.#values = Object.assign(Object.create(null) as Record<string, string>, values);
   }
 
   /** Parses `--key value`, `--key=value` and bare `--flag` (= "true"). */
   static fromArgs(args: readonly string[]): JobParameters {
-    const values: Record<string, string> = {};
+    const values = Object.create(null) as Record<string, string>;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i] as string;
       if (!arg.startsWith('-')) {
@@ -76,7 +77,8 @@ export class JobParameters {
     throw new WeirError('INVALID_OPTION', `invalid value for job parameter '--${name}': '${raw}'; accepted: true, false`);
   }
 
+  /** The parameters as a plain object (with a prototype), e.g. to pass on to another job. */
   toObject(): Readonly<Record<string, string>> {
-    return this.#values;
+    return { ...this.#values };
   }
 }

@@ -12,8 +12,8 @@ export interface ParsedCommand {
 }
 
 /**
- * Splits `args` (after the command name). `valued` lists the weir options that take a value; a weir
- * option may also be given after the job file when it is one of `valued` or `flags`.
+ * Splits `args` (after the command name): options before the job file are weir's (`valued` take a
+ * value, `flags` do not), everything after it belongs to the job.
  */
 export function parseCommand(args: readonly string[], valued: readonly string[], flags: readonly string[]): ParsedCommand {
   const options: Record<string, string | true> = {};

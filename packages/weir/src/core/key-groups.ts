@@ -145,7 +145,8 @@ export function hashKey(key: Key): number {
     case 'string':
       return hashString(key);
     case 'number':
-      if ((key | 0) === key && !Object.is(key, -0)) return finalize(mix(0, key), 4);
+      // -0 is the same key as 0 (in Maps and in state), so it must hash the same: -0 | 0 is 0
+      if ((key | 0) === key) return finalize(mix(0, key | 0), 4);
       f64[0] = key;
       return finalize(mix(mix(0, f64Words[0] ?? 0), f64Words[1] ?? 0), 8);
     case 'boolean':

@@ -178,7 +178,8 @@ function assignUids<P>(graph: StreamGraph<P>, order: readonly StreamNode<P>[]): 
     if (node.uid !== undefined) {
       result.set(node.id, { uid: OperatorUid(node.uid), generated: false });
     } else {
-      const chainableOutputs = node.outEdges.filter((e) => chainable(graph, e)).length;
+      // Only forward edges count, so that a keyBy chained at parallelism 1 does not change the uid at 2.
+      const chainableOutputs = node.outEdges.filter((e) => e.partitioner.kind === 'forward' && chainable(graph, e)).length;
       const hash = createHash('sha256')
         .update(`${position}|${chainableOutputs}|${inputs.map((i) => i?.uid).join(',')}`)
         .digest('hex')

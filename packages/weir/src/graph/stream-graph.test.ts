@@ -5,11 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WeirError } from '../core/errors.ts';
-import { StreamNodeId } from '../core/ids.ts';
+import type { StreamNodeId } from '../core/ids.ts';
 import { CollectSink, CollectionSource, DataGeneratorSource, JobParameters, StreamExecutionEnvironment } from '../index.ts';
 import type { SingleOutputStreamOperator } from '../index.ts';
 import { StreamGraph, defaultMaxParallelism } from './stream-graph.ts';
-import type { StreamNode } from './stream-graph.ts';
 
 function environment(parallelism: number): StreamExecutionEnvironment {
   return new StreamExecutionEnvironment({ jobName: 'test-job', parallelism, parameters: new JobParameters() });
@@ -54,7 +53,7 @@ function assertNamesACycle(names: readonly string[], edges: readonly (readonly [
   for (let i = 0; i + 1 < names.length; i++) {
     assert.ok(
       edges.some(([from, to]) => from === names[i] && to === names[i + 1]),
-      `'${names[i]}' -> '${names[i + 1]}' is not an edge of the graph`,
+      `'${String(names[i])}' -> '${String(names[i + 1])}' is not an edge of the graph`,
     );
   }
   assert.deepEqual(new Set(names), new Set(expected));
@@ -84,7 +83,8 @@ test('a node without its own parallelism runs at the job default, and its maxPar
   const env = environment(3);
   const map = numbers(env).map((x) => x);
   const graph = env.getStreamGraph();
-  const node = graph.nodes.find((n) => n.name === 'Map') as StreamNode<unknown>;
+  const node = graph.nodes.find((n) => n.name === 'Map');
+  assert.ok(node !== undefined);
   assert.equal(graph.parallelismOf(node), 3);
   assert.equal(graph.maxParallelismOf(node), defaultMaxParallelism(3));
   env.setMaxParallelism(64);

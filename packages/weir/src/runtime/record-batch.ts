@@ -86,6 +86,9 @@ export class BatchEncoder {
 
 /** Decodes a buffer made by BatchEncoder.seal. */
 export function decodeBatch(buffer: ArrayBuffer, serializer: TypeSerializer<unknown>, describe: () => string): RecordBatch {
+  if (buffer.byteLength < 5) {
+    throw new WeirError('SERIALIZATION_FAILED', `${describe()} received a record batch of ${buffer.byteLength} bytes, shorter than its 5-byte header`);
+  }
   const view = new DataView(buffer);
   const count = view.getUint32(0, true);
   const hasTimestamps = view.getUint8(4) === 1;

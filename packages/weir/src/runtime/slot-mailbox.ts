@@ -28,6 +28,7 @@ export class SlotMailbox {
   readonly #members: Runnable[] = [];
   readonly #options: SlotMailboxOptions;
   #loopScheduled = false;
+  #inLoop = false;
   #stopped = false;
   #lastTimeoutCheck = 0;
 
@@ -44,7 +45,8 @@ export class SlotMailbox {
     if (task.queued || this.#stopped) return;
     task.queued = true;
     this.#queue.push(task);
-    this.#ensureLoop();
+    // inside the loop, the loop itself continues or reschedules once it ends its slice
+    if (!this.#inLoop) this.#ensureLoop();
   }
 
   /** Runs `action` inside the loop (between slices), e.g. a timer callback. */
@@ -73,6 +75,7 @@ export class SlotMailbox {
     if (this.#stopped) return;
     const start = performance.now();
     const end = start + SLICE_MS;
+    this.#inLoop = true;
     try {
       while (this.#queue.length > 0) {
         const task = this.#queue.shift() as Runnable;
@@ -89,6 +92,8 @@ export class SlotMailbox {
       }
     } catch (error) {
       this.#options.onUncaught(error);
+    } finally {
+      this.#inLoop = false;
     }
     if (this.#queue.length > 0) this.#ensureLoop();
   };
