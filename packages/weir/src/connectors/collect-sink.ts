@@ -81,9 +81,7 @@ class UpsertCollectWriter<T> implements SinkWriter<T> {
   }
 
   write(value: T): void {
-    const key = this.#key(value);
-    this.#latest.delete(key);
-    this.#latest.set(key, value);
+    this.#latest.set(this.#key(value), value);
   }
 
   flush(endOfInput: boolean): void {

@@ -13,6 +13,7 @@ import type { TypeSerializer } from '../types/type-serializer.ts';
 import { Types } from '../types/types.ts';
 import { LocalChannel, PeerConnection, RemoteChannelWriter, RemoteInputChannel, isControl } from './channels.ts';
 import type { ChannelItem, ChannelLimits, InputChannel, WireMessage } from './channels.ts';
+import { EncodedBatch, type RecordBatch } from './record-batch.ts';
 
 const DESCRIBE = (): string => "edge into operator 'sink' subtask 1/1";
 const INT = Types.int as TypeSerializer<unknown>;
@@ -24,9 +25,14 @@ function drain(channel: InputChannel): ChannelItem[] {
   return items;
 }
 
+/** A batch as values, decoding one that came from another slot. */
+function recordsOf(batch: RecordBatch | EncodedBatch): RecordBatch {
+  return batch instanceof EncodedBatch ? batch.decodeAll() : batch;
+}
+
 /** A readable form of channel items: a batch as its values, a control element as itself. */
 function describeItems(items: readonly ChannelItem[]): unknown[] {
-  return items.map((item) => (isControl(item) ? item : item.values));
+  return items.map((item) => (isControl(item) ? item : recordsOf(item).values));
 }
 
 test('a LocalChannel delivers records in the order they were added, in batches of maxBatchRecords', () => {
@@ -35,7 +41,7 @@ test('a LocalChannel delivers records in the order they were added, in batches o
   for (const value of values) channel.add(value, NO_TIMESTAMP);
   channel.flush();
   const items = drain(channel);
-  const batches = items.map((item) => (isControl(item) ? assert.fail('no control element was sent') : item));
+  const batches = items.map((item) => (isControl(item) ? assert.fail('no control element was sent') : recordsOf(item)));
   assert.deepEqual(batches.flatMap((b) => b.values), values);
   assert.deepEqual(batches.map((b) => b.values.length), [7, 7, 7, 7, 7, 7, 7, 1]);
   assert.ok(batches.every((b) => b.timestamps === null));
@@ -125,10 +131,10 @@ test('a LocalChannel keeps order over many batches as its queue is compacted', (
     channel.add(i, NO_TIMESTAMP);
     if (i % 17 === 0) channel.emitControl(watermark(i));
     // consume a little less often than we produce, so the queue grows and shrinks
-    if (i % 4 === 0) for (const item of [channel.poll(), channel.poll()]) if (item !== undefined && !isControl(item)) received.push(...item.values);
+    if (i % 4 === 0) for (const item of [channel.poll(), channel.poll()]) if (item !== undefined && !isControl(item)) received.push(...recordsOf(item).values);
   }
   channel.flush();
-  for (const item of drain(channel)) if (!isControl(item)) received.push(...item.values);
+  for (const item of drain(channel)) if (!isControl(item)) received.push(...recordsOf(item).values);
   assert.deepEqual(received, Array.from({ length: 5000 }, (_, i) => i));
 });
 
@@ -230,7 +236,8 @@ test('records cross a MessageChannel in order, with their timestamps', async (t)
     if (next === records.length) pair.writer.flush();
     for (const item of drain(pair.input)) {
       if (isControl(item)) assert.fail('no control element was sent');
-      item.values.forEach((v, i) => received.push([v, item.timestamps?.[i] ?? NO_TIMESTAMP]));
+      const batch = recordsOf(item);
+      batch.values.forEach((v, i) => received.push([v, batch.timestamps?.[i] ?? NO_TIMESTAMP]));
     }
     return received.length === records.length;
   }, 'all records');
@@ -251,7 +258,7 @@ test('taking a batch returns a credit, which sends the next waiting batch', asyn
   writeBatches(pair.writer, [[1], [2], [3], [4], [5]]);
   await pair.settle();
   const first = pair.input.poll();
-  assert.deepEqual(first !== undefined && !isControl(first) ? first.values : first, [1]);
+  assert.deepEqual(first !== undefined && !isControl(first) ? recordsOf(first).values : first, [1]);
   await pair.settleCredits();
   await pair.settle();
   assert.equal(pair.input.arrived, 3, 'one credit let one more batch through');

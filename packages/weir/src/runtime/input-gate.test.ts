@@ -8,6 +8,7 @@ import { CheckpointId } from '../core/ids.ts';
 import { END_OF_INPUT, NO_TIMESTAMP, watermark } from '../core/stream-element.ts';
 import type { ControlElement } from '../core/stream-element.ts';
 import { LocalChannel } from './channels.ts';
+import { EncodedBatch } from './record-batch.ts';
 import { InputGate } from './input-gate.ts';
 import type { GateEvent } from './input-gate.ts';
 
@@ -33,7 +34,7 @@ function summarize(events: readonly GateEvent[]): string[] {
   return events.map((e) => {
     switch (e.kind) {
       case 'batch':
-        return `c${e.channel}:${e.batch.values.join(',')}`;
+        return `c${e.channel}:${(e.batch instanceof EncodedBatch ? e.batch.decodeAll() : e.batch).values.join(',')}`;
       case 'watermark':
         return `wm:${e.timestamp}`;
       case 'end-of-input':

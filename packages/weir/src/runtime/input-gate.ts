@@ -4,11 +4,11 @@
  * minimum over live channels; an ended channel no longer holds time back).
  */
 import type { ControlElement } from '../core/stream-element.ts';
-import type { RecordBatch } from './record-batch.ts';
+import type { EncodedBatch, RecordBatch } from './record-batch.ts';
 import { isControl, type InputChannel } from './channels.ts';
 
 export type GateEvent =
-  | { readonly kind: 'batch'; readonly channel: number; readonly batch: RecordBatch }
+  | { readonly kind: 'batch'; readonly channel: number; readonly batch: RecordBatch | EncodedBatch }
   | { readonly kind: 'watermark'; readonly timestamp: number }
   | { readonly kind: 'end-of-input' }
   | { readonly kind: 'control'; readonly channel: number; readonly element: ControlElement };

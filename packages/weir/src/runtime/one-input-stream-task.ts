@@ -6,6 +6,7 @@ import { WeirError } from '../core/errors.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { OneInputStreamOperator } from '../operators/stream-operator.ts';
 import type { InputGate } from './input-gate.ts';
+import { EncodedBatch } from './record-batch.ts';
 import { StreamTask, type StreamTaskOptions } from './stream-task.ts';
 
 const BATCHES_PER_RUN = 8;
@@ -36,7 +37,18 @@ export class OneInputStreamTask extends StreamTask {
       if (event === undefined) return;
       switch (event.kind) {
         case 'batch': {
-          const { values, timestamps } = event.batch;
+          const batch = event.batch;
+          if (batch instanceof EncodedBatch) {
+            const count = batch.count;
+            this.counters.recordsIn += count;
+            if (batch.hasTimestamps) {
+              for (let i = 0; i < count; i++) head.processElement(batch.next(), batch.timestamp(i));
+            } else {
+              for (let i = 0; i < count; i++) head.processElement(batch.next(), NO_TIMESTAMP);
+            }
+            break;
+          }
+          const { values, timestamps } = batch;
           this.counters.recordsIn += values.length;
           if (timestamps === null) {
             for (let i = 0; i < values.length; i++) head.processElement(values[i], NO_TIMESTAMP);

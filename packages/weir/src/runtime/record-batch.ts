@@ -84,27 +84,58 @@ export class BatchEncoder {
   }
 }
 
-/** Decodes a buffer made by BatchEncoder.seal. */
+/**
+ * A batch from another slot, still encoded: the consumer decodes one record at a time as it processes
+ * them, so a batch never holds thousands of decoded objects at once (they die young, and cheaply).
+ */
+export class EncodedBatch {
+  readonly count: number;
+  readonly #view: DataView;
+  readonly #hasTimestamps: boolean;
+  readonly #input: DataInput;
+  readonly #serializer: TypeSerializer<unknown>;
+  readonly #describe: () => string;
+
+  constructor(buffer: ArrayBuffer, serializer: TypeSerializer<unknown>, describe: () => string) {
+    if (buffer.byteLength < 5) {
+      throw new WeirError('SERIALIZATION_FAILED', `${describe()} received a record batch of ${buffer.byteLength} bytes, shorter than its 5-byte header`);
+    }
+    const view = new DataView(buffer);
+    this.count = view.getUint32(0, true);
+    this.#hasTimestamps = view.getUint8(4) === 1;
+    this.#view = view;
+    this.#input = new DataInput(new Uint8Array(buffer, 5 + (this.#hasTimestamps ? 8 * this.count : 0)));
+    this.#serializer = serializer;
+    this.#describe = describe;
+  }
+
+  get hasTimestamps(): boolean {
+    return this.#hasTimestamps;
+  }
+
+  /** Decodes the next record; call it `count` times, in order. */
+  next(): unknown {
+    try {
+      return this.#serializer.read(this.#input);
+    } catch (error) {
+      throw new WeirError('SERIALIZATION_FAILED', `${this.#describe()} could not decode a record batch: ${describeCause(error)}`, { cause: error });
+    }
+  }
+
+  /** The timestamp of record `index`. */
+  timestamp(index: number): number {
+    return this.#hasTimestamps ? this.#view.getFloat64(5 + 8 * index, true) : NO_TIMESTAMP;
+  }
+
+  /** Decodes every record at once (for tools and tests; tasks decode one at a time). */
+  decodeAll(): RecordBatch {
+    const values = new Array<unknown>(this.count);
+    for (let i = 0; i < this.count; i++) values[i] = this.next();
+    return { values, timestamps: this.#hasTimestamps ? values.map((_, i) => this.timestamp(i)) : null };
+  }
+}
+
+/** Decodes a whole buffer made by BatchEncoder.seal into values. */
 export function decodeBatch(buffer: ArrayBuffer, serializer: TypeSerializer<unknown>, describe: () => string): RecordBatch {
-  if (buffer.byteLength < 5) {
-    throw new WeirError('SERIALIZATION_FAILED', `${describe()} received a record batch of ${buffer.byteLength} bytes, shorter than its 5-byte header`);
-  }
-  const view = new DataView(buffer);
-  const count = view.getUint32(0, true);
-  const hasTimestamps = view.getUint8(4) === 1;
-  let timestamps: number[] | null = null;
-  let offset = 5;
-  if (hasTimestamps) {
-    timestamps = new Array<number>(count);
-    for (let i = 0; i < count; i++) timestamps[i] = view.getFloat64(5 + 8 * i, true);
-    offset += 8 * count;
-  }
-  const input = new DataInput(new Uint8Array(buffer, offset));
-  const values = new Array<unknown>(count);
-  try {
-    for (let i = 0; i < count; i++) values[i] = serializer.read(input);
-  } catch (error) {
-    throw new WeirError('SERIALIZATION_FAILED', `${describe()} could not decode a record batch: ${describeCause(error)}`, { cause: error });
-  }
-  return { values, timestamps };
+  return new EncodedBatch(buffer, serializer, describe).decodeAll();
 }
