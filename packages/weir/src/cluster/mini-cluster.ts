@@ -14,7 +14,7 @@ import type { OperatorCoordinator } from '../operators/sink.ts';
 import type { SourceSplit } from '../operators/source.ts';
 import type { TaskReport } from '../runtime/stream-task.ts';
 import { JobExecutionResult } from './job-execution-result.ts';
-import { loadJob, type JobSubmission } from './job-loader.ts';
+import { defaultParallelism, loadJob, type JobSubmission } from './job-loader.ts';
 import { isGloballyTerminal, moveJob, type JobStatus } from './job-status.ts';
 import type { FromWorker, SlotDeployment, ToWorker } from './worker-protocol.ts';
 
@@ -44,11 +44,25 @@ export class MiniCluster {
 
   /** Loads the job module, builds its graph and starts it. */
   async submit(submission: JobSubmission): Promise<JobClient> {
-    const loaded = await loadJob(submission);
-    const run = new LocalJobRun(submission, loaded.jobGraph, this.#logger);
+    // Slots start while the job loads: a worker spends most of its start-up loading the engine, which
+    // does not depend on the job, so both overlap (as a TaskManager's slots exist before a job comes).
+    const expectedSlots = submission.parallelism ?? defaultParallelism();
+    const started = Array.from({ length: expectedSlots }, (_, slot) => startSlotWorker(slot));
+    let loaded;
+    try {
+      loaded = await loadJob(submission);
+    } catch (error) {
+      await Promise.all(started.map((worker) => worker.terminate()));
+      throw error;
+    }
+    const run = new LocalJobRun(submission, loaded.jobGraph, this.#logger, started);
     await run.start();
     return run;
   }
+}
+
+function startSlotWorker(slot: number): Worker {
+  return new Worker(WORKER_ENTRY, { name: `weir slot ${slot}` });
 }
 
 /** Runs a job module to completion in local mode and returns its result. */
@@ -74,7 +88,11 @@ class LocalJobRun implements JobClient {
   #resolve!: (result: JobExecutionResult) => void;
   #reject!: (error: unknown) => void;
 
-  constructor(submission: JobSubmission, graph: JobGraph<OperatorSpec>, logger: Logger) {
+  readonly #started: Worker[];
+
+  /** `started` are workers already starting; the run uses them for its first slots and stops the rest. */
+  constructor(submission: JobSubmission, graph: JobGraph<OperatorSpec>, logger: Logger, started: Worker[]) {
+    this.#started = started;
     this.#submission = submission;
     this.#graph = graph;
     this.#logger = logger;
@@ -129,8 +147,9 @@ class LocalJobRun implements JobClient {
         ports[b]?.push(port2);
       }
     }
+    for (const spare of this.#started.splice(numSlots)) void spare.terminate();
     for (let slot = 0; slot < numSlots; slot++) {
-      const worker = new Worker(WORKER_ENTRY, { name: `weir slot ${slot}` });
+      const worker = this.#started[slot] ?? startSlotWorker(slot);
       this.#workers.push(worker);
       worker.on('message', (message: FromWorker) => {
         this.#onMessage(message);
@@ -157,7 +176,7 @@ class LocalJobRun implements JobClient {
       worker.postMessage(message, ports[slot] ?? []);
     }
     this.#move('RUNNING');
-    this.#logger.info('job running', { jobId: this.jobId, job: this.jobName, slots: numSlots });
+    this.#logger.info('job running', { jobId: this.jobId, job: this.jobName, slots: numSlots, deployMs: Math.round(performance.now() - this.#startedAt) });
   }
 
   async #assignSplits(): Promise<Record<string, SourceSplit[][]>> {
@@ -184,6 +203,7 @@ class LocalJobRun implements JobClient {
     if (isGloballyTerminal(this.#status) || this.#status === 'FAILING' || this.#status === 'CANCELLING') return;
     switch (message.type) {
       case 'deployed':
+        this.#logger.debug('slot deployed', { ms: Math.round(performance.now() - this.#startedAt) });
         return;
       case 'operator-event': {
         const entry = this.#coordinators.get(message.uid);
@@ -214,7 +234,9 @@ class LocalJobRun implements JobClient {
     for (const { coordinator, resultName } of this.#coordinators.values()) {
       if (resultName !== undefined && coordinator.result !== undefined) results.set(resultName, coordinator.result());
     }
+    const shutdownStarted = performance.now();
     await this.#shutdownWorkers();
+    this.#logger.debug('workers stopped', { ms: Math.round(performance.now() - shutdownStarted) });
     if (this.#status !== 'RUNNING') return;
     this.#move('FINISHED');
     const runtime = performance.now() - this.#startedAt;
