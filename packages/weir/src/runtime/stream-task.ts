@@ -203,27 +203,40 @@ export abstract class StreamTask implements Runnable {
     this.#timers.clear();
   }
 
+  /**
+   * Processing-time callbacks run inside the mailbox, and never before the clock reads `time`: timers
+   * use a monotonic clock and may wake a millisecond before the wall clock gets there, so an early
+   * wake-up waits for the rest.
+   */
   readonly #processingTimeService: ProcessingTimeService = {
     now: () => this.options.clock.now(),
     registerTimer: (time, callback) => {
-      const timer = setTimeout(
-        () => {
-          this.#timers.delete(timer);
-          this.options.mailbox.execute(() => {
-            if (this.#status !== 'RUNNING') return;
-            try {
-              callback(time);
-            } catch (error) {
-              this.fail(error);
-            }
-          });
-        },
-        Math.max(0, time - this.options.clock.now()),
-      );
-      this.#timers.add(timer);
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        timer = setTimeout(fire, Math.max(0, time - this.options.clock.now()));
+        this.#timers.add(timer);
+      };
+      const fire = (): void => {
+        if (timer !== undefined) this.#timers.delete(timer);
+        if (this.options.clock.now() < time) {
+          arm();
+          return;
+        }
+        this.options.mailbox.execute(() => {
+          if (this.#status !== 'RUNNING') return;
+          try {
+            callback(time);
+          } catch (error) {
+            this.fail(error);
+          }
+        });
+      };
+      arm();
       return () => {
+        if (timer === undefined) return;
         clearTimeout(timer);
         this.#timers.delete(timer);
+        timer = undefined;
       };
     },
   };
