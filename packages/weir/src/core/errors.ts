@@ -19,6 +19,11 @@ export type WeirErrorCode =
   | 'SINK_FAILED'
   | 'WORKER_CRASHED'
   | 'JOB_CANCELLED'
+  | 'CHECKPOINT_FAILED'
+  | 'CHECKPOINT_CORRUPT'
+  | 'STORAGE_FAILED'
+  | 'RESTORE_FAILED'
+  | 'CONFIG_INVALID'
   | 'INTERNAL';
 
 export interface WeirErrorOptions {
