@@ -1,0 +1,144 @@
+/**
+ * @module How an input gate reacts to checkpoint barriers, as pure decisions the task carries out:
+ * aligned (exactly once: a channel that delivered barrier n is blocked until every live channel has)
+ * and at-least-once (never blocks; snapshots once every live channel delivered barrier n). A task
+ * with one input channel never blocks in either mode.
+ */
+import type { CheckpointId } from '../core/ids.ts';
+import type { CheckpointBarrier } from '../core/stream-element.ts';
+
+export type BarrierDecision =
+  /** Stop reading this channel until the next `snapshot` or `abort` with `unblock`. */
+  | { readonly kind: 'block'; readonly channel: number }
+  /** Every live channel delivered the barrier: snapshot now, forward the barrier, then unblock. */
+  | { readonly kind: 'snapshot'; readonly barrier: CheckpointBarrier; readonly alignmentMs: number }
+  /** Checkpoint `checkpointId` cannot complete at this task: decline it and unblock every channel. */
+  | { readonly kind: 'abort'; readonly checkpointId: CheckpointId; readonly reason: string };
+
+export interface CheckpointBarrierHandler {
+  onBarrier(channel: number, barrier: CheckpointBarrier, now: number): BarrierDecision[];
+  /** A channel ended: it no longer has to deliver barriers. */
+  onEndOfInput(channel: number, now: number): BarrierDecision[];
+  /** The JobManager aborted `checkpointId`: stop waiting for its barriers. */
+  onAborted(checkpointId: CheckpointId): BarrierDecision[];
+}
+
+/** EXACTLY_ONCE, aligned: Flink's aligned barrier handling. */
+export class AlignedBarrierHandler implements CheckpointBarrierHandler {
+  readonly #live: Set<number>;
+  readonly #arrived = new Set<number>();
+  #current: CheckpointBarrier | undefined;
+  /** The highest checkpoint this task has snapshotted or given up: older barriers are late. */
+  #done = 0;
+  #alignmentStart = 0;
+
+  constructor(channels: number) {
+    this.#live = new Set(Array.from({ length: channels }, (_, i) => i));
+  }
+
+  onBarrier(channel: number, barrier: CheckpointBarrier, now: number): BarrierDecision[] {
+    const decisions: BarrierDecision[] = [];
+    if (barrier.checkpointId <= this.#done) return decisions;
+    const current = this.#current;
+    if (current !== undefined && barrier.checkpointId > current.checkpointId) {
+      decisions.push(this.#abortCurrent(`barrier ${barrier.checkpointId} arrived before the alignment of checkpoint ${current.checkpointId} finished`));
+    }
+    if (this.#current === undefined) {
+      this.#current = barrier;
+      this.#alignmentStart = now;
+    }
+    this.#arrived.add(channel);
+    const complete = this.#completeIfAligned(now);
+    if (complete !== undefined) decisions.push(complete);
+    else decisions.push({ kind: 'block', channel });
+    return decisions;
+  }
+
+  onEndOfInput(channel: number, now: number): BarrierDecision[] {
+    this.#live.delete(channel);
+    this.#arrived.delete(channel);
+    const complete = this.#current === undefined || this.#arrived.size === 0 ? undefined : this.#completeIfAligned(now);
+    return complete === undefined ? [] : [complete];
+  }
+
+  onAborted(checkpointId: CheckpointId): BarrierDecision[] {
+    if (this.#current?.checkpointId !== checkpointId) {
+      if (checkpointId > this.#done) this.#done = checkpointId;
+      return [];
+    }
+    return [this.#abortCurrent('the checkpoint was aborted')];
+  }
+
+  #completeIfAligned(now: number): BarrierDecision | undefined {
+    const current = this.#current;
+    if (current === undefined) return undefined;
+    for (const channel of this.#live) if (!this.#arrived.has(channel)) return undefined;
+    this.#reset(current.checkpointId);
+    return { kind: 'snapshot', barrier: current, alignmentMs: now - this.#alignmentStart };
+  }
+
+  #abortCurrent(reason: string): BarrierDecision {
+    const id = (this.#current as CheckpointBarrier).checkpointId;
+    this.#reset(id);
+    return { kind: 'abort', checkpointId: id, reason };
+  }
+
+  #reset(done: CheckpointId): void {
+    this.#done = Math.max(this.#done, done);
+    this.#current = undefined;
+    this.#arrived.clear();
+  }
+}
+
+/** AT_LEAST_ONCE: Flink's barrier tracker. Records keep flowing; the snapshot may include records after the barrier. */
+export class AtLeastOnceBarrierHandler implements CheckpointBarrierHandler {
+  readonly #live: Set<number>;
+  /** Pending checkpoints in id order: who delivered their barrier, and when the first came. */
+  readonly #pending = new Map<number, { readonly barrier: CheckpointBarrier; readonly arrived: Set<number>; readonly start: number }>();
+  #done = 0;
+
+  constructor(channels: number) {
+    this.#live = new Set(Array.from({ length: channels }, (_, i) => i));
+  }
+
+  onBarrier(channel: number, barrier: CheckpointBarrier, now: number): BarrierDecision[] {
+    if (barrier.checkpointId <= this.#done) return [];
+    let entry = this.#pending.get(barrier.checkpointId);
+    if (entry === undefined) {
+      entry = { barrier, arrived: new Set(), start: now };
+      this.#pending.set(barrier.checkpointId, entry);
+    }
+    entry.arrived.add(channel);
+    return this.#completed(now);
+  }
+
+  onEndOfInput(channel: number, now: number): BarrierDecision[] {
+    this.#live.delete(channel);
+    return this.#completed(now);
+  }
+
+  onAborted(checkpointId: CheckpointId): BarrierDecision[] {
+    this.#pending.delete(checkpointId);
+    return [];
+  }
+
+  #completed(now: number): BarrierDecision[] {
+    const decisions: BarrierDecision[] = [];
+    for (const [id, entry] of [...this.#pending].sort(([a], [b]) => a - b)) {
+      let all = true;
+      for (const channel of this.#live) if (!entry.arrived.has(channel)) all = false;
+      if (!all) continue;
+      // A newer checkpoint completing subsumes older ones still waiting (their barriers were lost with a failed task).
+      for (const [older, olderEntry] of this.#pending) {
+        if (older < id) {
+          this.#pending.delete(older);
+          decisions.push({ kind: 'abort', checkpointId: olderEntry.barrier.checkpointId, reason: `checkpoint ${id} completed first` });
+        }
+      }
+      this.#pending.delete(id);
+      this.#done = Math.max(this.#done, id);
+      decisions.push({ kind: 'snapshot', barrier: entry.barrier, alignmentMs: now - entry.start });
+    }
+    return decisions;
+  }
+}
