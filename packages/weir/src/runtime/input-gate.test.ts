@@ -209,3 +209,32 @@ test('control elements other than watermarks and ends are passed on with their c
   assert.deepEqual(summarize(events), ['c1:before', 'ctl:barrier']);
   assert.deepEqual(events[1], { kind: 'control', channel: 1, element: barrier });
 });
+
+test('a blocked channel is not read until unblocked, while the other channels are', () => {
+  const a = new LocalChannel({ buffersPerChannel: 100, maxBatchRecords: 1, maxBatchBytes: 1 });
+  const b = new LocalChannel({ buffersPerChannel: 100, maxBatchRecords: 1, maxBatchBytes: 1 });
+  const gate = new InputGate([a, b]);
+  a.add('a1', NO_TIMESTAMP);
+  b.add('b1', NO_TIMESTAMP);
+  gate.block(0);
+  a.add('a2', NO_TIMESTAMP);
+  b.add('b2', NO_TIMESTAMP);
+  assert.deepEqual(summarize(drainGate(gate)), ['c1:b1', 'c1:b2']);
+  assert.equal(gate.isBlocked(0), true);
+  gate.unblockAll();
+  assert.deepEqual(summarize(drainGate(gate)), ['c0:a1', 'c0:a2']);
+});
+
+test('the gate reports each channel that ends, before the end of all input', () => {
+  const a = new LocalChannel({ buffersPerChannel: 100, maxBatchRecords: 1, maxBatchBytes: 1 });
+  const b = new LocalChannel({ buffersPerChannel: 100, maxBatchRecords: 1, maxBatchBytes: 1 });
+  const gate = new InputGate([a, b]);
+  const ended: number[] = [];
+  gate.onChannelEnded = (channel) => ended.push(channel);
+  b.emitControl(END_OF_INPUT);
+  drainGate(gate);
+  assert.deepEqual(ended, [1]);
+  a.emitControl(END_OF_INPUT);
+  assert.deepEqual(summarize(drainGate(gate)), ['end']);
+  assert.deepEqual(ended, [1, 0]);
+});

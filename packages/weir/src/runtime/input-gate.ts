@@ -17,9 +17,12 @@ export class InputGate {
   readonly channels: readonly InputChannel[];
   /** Called when the gate goes from nothing to read to something to read. */
   onAvailable: () => void = () => {};
+  /** Called when one channel delivers its end of input (barrier alignment must stop waiting for it). */
+  onChannelEnded: (channel: number) => void = () => {};
   readonly #ready: number[] = [];
   readonly #queued: boolean[];
   readonly #ended: boolean[];
+  readonly #blocked: boolean[];
   readonly #watermarks: number[];
   #endedCount = 0;
   #combinedWatermark = Number.NEGATIVE_INFINITY;
@@ -28,6 +31,7 @@ export class InputGate {
     this.channels = channels;
     this.#queued = channels.map(() => false);
     this.#ended = channels.map(() => false);
+    this.#blocked = channels.map(() => false);
     this.#watermarks = channels.map(() => Number.NEGATIVE_INFINITY);
     channels.forEach((channel, index) => {
       channel.onData = () => {
@@ -42,6 +46,28 @@ export class InputGate {
 
   hasInput(): boolean {
     return this.#ready.length > 0;
+  }
+
+  /** Stops handing out items of `channel` (barrier alignment) until `unblockAll`. */
+  block(channel: number): void {
+    if (this.#blocked[channel] === true) return;
+    this.#blocked[channel] = true;
+    const position = this.#ready.indexOf(channel);
+    if (position >= 0) this.#ready.splice(position, 1);
+    this.#queued[channel] = false;
+  }
+
+  /** Resumes every blocked channel; those holding items are served again, in channel order. */
+  unblockAll(): void {
+    for (let channel = 0; channel < this.channels.length; channel++) {
+      if (this.#blocked[channel] !== true) continue;
+      this.#blocked[channel] = false;
+      if ((this.channels[channel] as InputChannel).hasItems()) this.#markReady(channel);
+    }
+  }
+
+  isBlocked(channel: number): boolean {
+    return this.#blocked[channel] === true;
   }
 
   /**
@@ -81,6 +107,7 @@ export class InputGate {
         if (this.#ended[index] === true) return undefined;
         this.#ended[index] = true;
         this.#endedCount++;
+        this.onChannelEnded(index);
         if (this.isFinished) return { kind: 'end-of-input' };
         return this.#combine();
       default:
@@ -102,7 +129,7 @@ export class InputGate {
   }
 
   #markReady(index: number): void {
-    if (this.#queued[index] === true) return;
+    if (this.#queued[index] === true || this.#blocked[index] === true) return;
     this.#queued[index] = true;
     const wasEmpty = this.#ready.length === 0;
     this.#ready.push(index);
