@@ -71,16 +71,18 @@ test('an explicit forward between different parallelisms is an error naming both
   );
 });
 
+/** Every partitioner but forward, by the name JobEdge uses for it. */
+const PARTITIONED: readonly [string, (s: DataStream<number>) => DataStream<number>][] = [
+  ['rebalance', (s) => s.rebalance()],
+  ['rescale', (s) => s.rescale()],
+  ['shuffle', (s) => s.shuffle()],
+  ['broadcast', (s) => s.broadcast()],
+  ['global', (s) => s.global()],
+  ['hash', (s) => s.keyBy((x) => x % 3)],
+];
+
 test('an explicit partitioner other than forward at parallelism 2 makes a network edge with that partitioner', () => {
-  const partitioned: [string, (s: DataStream<number>) => DataStream<number>][] = [
-    ['rebalance', (s) => s.rebalance()],
-    ['rescale', (s) => s.rescale()],
-    ['shuffle', (s) => s.shuffle()],
-    ['broadcast', (s) => s.broadcast()],
-    ['global', (s) => s.global()],
-    ['hash', (s) => s.keyBy((x) => x % 3)],
-  ];
-  for (const [kind, partition] of partitioned) {
+  for (const [kind, partition] of PARTITIONED) {
     const env = environment(2);
     partition(numbers(env)).map((x) => x).sinkTo(new CollectSink('out'));
     const jobGraph = plan(env);
@@ -96,15 +98,7 @@ test('an explicit forward at equal parallelism chains like the default one', () 
 });
 
 test('at parallelism 1 every edge chains, whatever its partitioner, keyBy included', () => {
-  const partitioned: [string, (s: DataStream<number>) => DataStream<number>][] = [
-    ['rebalance', (s) => s.rebalance()],
-    ['rescale', (s) => s.rescale()],
-    ['shuffle', (s) => s.shuffle()],
-    ['broadcast', (s) => s.broadcast()],
-    ['global', (s) => s.global()],
-    ['keyBy', (s) => s.keyBy((x) => x % 3)],
-  ];
-  for (const [kind, partition] of partitioned) {
+  for (const [kind, partition] of PARTITIONED) {
     const env = environment(1);
     partition(env.fromSource(new CollectionSource([1, 2, 3]), 'numbers')).map((x) => x).sinkTo(new CollectSink('out'));
     const jobGraph = plan(env);
