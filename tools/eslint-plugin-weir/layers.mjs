@@ -25,7 +25,7 @@ export const LAYERS = Object.freeze({
   graph: ['core', 'types'],
   state: ['core', 'types'],
   operators: ['core', 'types', 'state'],
-  api: ['core', 'types', 'graph', 'state', 'operators', 'connectors'],
+  api: ['core', 'types', 'graph', 'state', 'operators', 'connectors', 'checkpoint'],
   checkpoint: ['core', 'types', 'graph', 'state'],
   runtime: ['core', 'types', 'graph', 'state', 'operators', 'checkpoint'],
   cluster: ['core', 'types', 'graph', 'state', 'operators', 'checkpoint', 'runtime', 'api'],

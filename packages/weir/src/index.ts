@@ -74,5 +74,13 @@ export { CollectSink, type CollectSinkOptions } from './connectors/collect-sink.
 export { MiniCluster, executeJob, type JobClient, type MiniClusterOptions } from './cluster/mini-cluster.ts';
 export { JobExecutionResult } from './cluster/job-execution-result.ts';
 export { jobModuleUrl, type JobSubmission } from './cluster/job-loader.ts';
+export { loadConfigFile, CONFIG_FILE_NAME, type LoadedConfigFile } from './cluster/config-file.ts';
+export { Configuration, type ConfigOption } from './core/configuration.ts';
+export {
+  CheckpointConfig,
+  type CheckpointConfigData,
+  type CheckpointingMode,
+  type ExternalizedCheckpointRetention,
+} from './checkpoint/checkpoint-config.ts';
 export type { JobStatus } from './cluster/job-status.ts';
 export { runJob, runIfMain, isMainModule, type RunJobOptions } from './cluster/run-job.ts';

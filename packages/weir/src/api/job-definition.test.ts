@@ -75,7 +75,7 @@ test('buildStreamGraph runs the builder with the parameters and returns the grap
     seen = p;
     env.fromData(1, 2, 3).name(p.getRequired('name'));
   });
-  const graph = await buildStreamGraph(job, { parallelism: 3, parameters: params });
+  const { streamGraph: graph } = await buildStreamGraph(job, { parallelism: 3, parameters: params });
   assert.equal(seen, params);
   assert.equal(graph.config.jobName, 'build');
   assert.equal(graph.config.parallelism, 3);

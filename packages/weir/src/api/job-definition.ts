@@ -5,6 +5,8 @@
  */
 import { WeirError, describeCause } from '../core/errors.ts';
 import { checkNonEmptyString } from '../core/options.ts';
+import type { Configuration } from '../core/configuration.ts';
+import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
 import type { StreamGraph } from '../graph/stream-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { JobParameters } from './job-parameters.ts';
@@ -48,19 +50,34 @@ export function isJobDefinition(value: unknown): value is JobDefinition {
 export interface BuildOptions {
   /** Default parallelism before the job's own `env.setParallelism`. */
   readonly parallelism: number;
+  /** True when `parallelism` came from the command line (`-p`), which wins over weir.yaml. */
+  readonly parallelismFromCommandLine?: boolean | undefined;
   readonly parameters: JobParameters;
+  readonly configuration?: Configuration | undefined;
 }
 
-/** Runs a job's builder on a fresh environment and returns the StreamGraph it built. */
-export async function buildStreamGraph(job: JobDefinition, options: BuildOptions): Promise<StreamGraph<OperatorSpec>> {
-  const env = new StreamExecutionEnvironment({ jobName: job.name, parallelism: options.parallelism, parameters: options.parameters });
+/** What building a job produces: its graph and its checkpointing settings. */
+export interface BuiltJob {
+  readonly streamGraph: StreamGraph<OperatorSpec>;
+  readonly checkpointConfig: CheckpointConfigData;
+}
+
+/** Runs a job's builder on a fresh environment and returns what it built. */
+export async function buildStreamGraph(job: JobDefinition, options: BuildOptions): Promise<BuiltJob> {
+  const env = new StreamExecutionEnvironment({
+    jobName: job.name,
+    parallelism: options.parallelism,
+    parallelismFromCommandLine: options.parallelismFromCommandLine,
+    parameters: options.parameters,
+    configuration: options.configuration,
+  });
   try {
     await job.build(env, options.parameters);
   } catch (error) {
     if (error instanceof WeirError) throw error;
     throw new WeirError('JOB_MODULE_FAILED', `building job '${job.name}' failed: ${describeCause(error)}`, { cause: error });
   }
-  return env.getStreamGraph();
+  return { streamGraph: env.getStreamGraph(), checkpointConfig: env.getCheckpointConfig().toJSON() };
 }
 
 /** Finds the job a module exports: `exportName` if given, else the only JobDefinition export. */

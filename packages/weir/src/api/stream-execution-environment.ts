@@ -2,38 +2,65 @@
  * @module StreamExecutionEnvironment: where a job's graph is built (sources, defaults for parallelism
  * and key groups, chaining, buffer timeout). A job module builds on the one handed to its definition.
  */
+import { Configuration } from '../core/configuration.ts';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../core/key-groups.ts';
+import { CheckpointConfig, type CheckpointingMode } from '../checkpoint/checkpoint-config.ts';
 import { checkInteger, checkNonEmptyString } from '../core/options.ts';
 import { StreamGraph } from '../graph/stream-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { Source, SourceSplit } from '../operators/source.ts';
 import { CollectionSource } from '../connectors/collection-source.ts';
 import { SingleOutputStreamOperator } from './data-stream.ts';
+import { BUFFER_TIMEOUT, MAX_PARALLELISM, OPERATOR_CHAINING, PARALLELISM_DEFAULT } from './execution-options.ts';
 import type { JobParameters } from './job-parameters.ts';
-
-/** Flink's default buffer timeout: a partly filled batch waits at most this long while a slot is busy. */
-export const DEFAULT_BUFFER_TIMEOUT_MS = 100;
 
 export interface StreamExecutionEnvironmentOptions {
   readonly jobName: string;
-  /** The default parallelism (from `-p` or the number of cores); the job may override it. */
+  /**
+   * The default parallelism: from `-p`, else `parallelism.default` of the configuration, else this
+   * value (the number of cores); the job's own `setParallelism` overrides it.
+   */
   readonly parallelism: number;
+  /** True when `parallelism` came from the command line and wins over the configuration. */
+  readonly parallelismFromCommandLine?: boolean | undefined;
   readonly parameters: JobParameters;
+  /** weir.yaml's settings (Flink's keys); the job's code overrides them. */
+  readonly configuration?: Configuration | undefined;
 }
 
 export class StreamExecutionEnvironment {
   readonly #graph: StreamGraph<OperatorSpec>;
   readonly #parameters: JobParameters;
+  readonly #checkpointConfig: CheckpointConfig;
 
   constructor(options: StreamExecutionEnvironmentOptions) {
+    const configuration = options.configuration ?? new Configuration();
+    const configured = configuration.get(PARALLELISM_DEFAULT);
+    const parallelism = options.parallelismFromCommandLine === true || configured === undefined ? options.parallelism : configured;
     this.#graph = new StreamGraph<OperatorSpec>({
       jobName: options.jobName,
-      parallelism: checkInteger('parallelism', options.parallelism, 1, UPPER_BOUND_MAX_PARALLELISM),
-      maxParallelism: undefined,
-      chainingEnabled: true,
-      bufferTimeoutMs: DEFAULT_BUFFER_TIMEOUT_MS,
+      parallelism: checkInteger('parallelism', parallelism, 1, UPPER_BOUND_MAX_PARALLELISM),
+      maxParallelism: configuration.get(MAX_PARALLELISM),
+      chainingEnabled: configuration.get(OPERATOR_CHAINING),
+      bufferTimeoutMs: configuration.get(BUFFER_TIMEOUT),
     });
     this.#parameters = options.parameters;
+    this.#checkpointConfig = CheckpointConfig.fromConfiguration(configuration);
+  }
+
+  /**
+   * Takes a checkpoint every `intervalMs` (Flink's `enableCheckpointing`); `mode` defaults to
+   * EXACTLY_ONCE. Fine-tune it through `getCheckpointConfig()`.
+   */
+  enableCheckpointing(intervalMs: number, mode?: CheckpointingMode): this {
+    this.#checkpointConfig.setCheckpointInterval(intervalMs);
+    if (mode !== undefined) this.#checkpointConfig.setCheckpointingConsistencyMode(mode);
+    return this;
+  }
+
+  /** The job's checkpointing settings (weir.yaml's, then what the job sets). */
+  getCheckpointConfig(): CheckpointConfig {
+    return this.#checkpointConfig;
   }
 
   /** The job's arguments. */

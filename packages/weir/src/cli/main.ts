@@ -7,6 +7,7 @@ import { WeirError } from '../core/errors.ts';
 import { printError } from '../cluster/print-error.ts';
 import { describeJobGraph } from '../graph/job-graph.ts';
 import { JobParameters } from '../api/job-parameters.ts';
+import { loadConfigFile } from '../cluster/config-file.ts';
 import { jobModuleUrl, loadJob, type JobSubmission } from '../cluster/job-loader.ts';
 import { MiniCluster } from '../cluster/mini-cluster.ts';
 import { parseCommand, type ParsedCommand } from './args.ts';
@@ -19,8 +20,9 @@ Commands:
   plan <job-file>   print the job graph: vertices, chained operators, parallelism, uids, partitioners
 
 Options:
-  -p, --parallelism <n>   default parallelism (default: the number of cores)
+  -p, --parallelism <n>   default parallelism (default: parallelism.default of weir.yaml, else the number of cores)
   --job <export>          the export to run when the module exports several jobs
+  --config <file>         settings with Flink's keys (default: $WEIR_CONF_DIR/weir.yaml, else ./weir.yaml if present)
   --json                  (plan) print the plan as JSON
   -h, --help              show this help
   -v, --version           print the version
@@ -42,9 +44,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${version()}\n`);
         return 0;
       case 'run':
-        return await run(parseCommand(rest, ['-p', '--parallelism', '--job'], ['--help', '-h']));
+        return await run(parseCommand(rest, ['-p', '--parallelism', '--job', '--config'], ['--help', '-h']));
       case 'plan':
-        return await plan(parseCommand(rest, ['-p', '--parallelism', '--job'], ['--json', '--help', '-h']));
+        return await plan(parseCommand(rest, ['-p', '--parallelism', '--job', '--config'], ['--json', '--help', '-h']));
       default:
         throw new WeirError('INVALID_OPTION', `unknown command '${command}'`, { hint: 'accepted: run, plan, help (weir --help)' });
     }
@@ -65,11 +67,15 @@ function submissionOf(parsed: ParsedCommand): JobSubmission {
     }
   }
   const job = parsed.options['--job'];
+  const configPath = parsed.options['--config'];
+  const config = loadConfigFile(typeof configPath === 'string' ? configPath : undefined);
+  for (const key of config.unknownKeys) process.stderr.write(`warning: ${config.path ?? 'weir.yaml'}: unknown setting '${key}' is ignored\n`);
   return {
     module: jobModuleUrl(parsed.jobFile),
     exportName: typeof job === 'string' ? job : undefined,
     args: JobParameters.fromArgs(parsed.jobArgs).toObject(),
     parallelism,
+    configuration: config.entries,
   };
 }
 

@@ -6,7 +6,9 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { isAbsolute, resolve, relative } from 'node:path';
 import { existsSync } from 'node:fs';
+import { Configuration } from '../core/configuration.ts';
 import { WeirError, describeCause } from '../core/errors.ts';
+import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../core/key-groups.ts';
 import { checkInteger } from '../core/options.ts';
 import { createJobGraph, type JobGraph } from '../graph/job-graph.ts';
@@ -22,14 +24,17 @@ export interface JobSubmission {
   readonly exportName?: string | undefined;
   /** Job parameters (`--key value` after the job file). */
   readonly args?: Readonly<Record<string, string>> | undefined;
-  /** Default parallelism; the number of cores when absent. */
+  /** Default parallelism (`-p`); weir.yaml's `parallelism.default`, else the number of cores, when absent. */
   readonly parallelism?: number | undefined;
+  /** Settings with Flink's keys (from weir.yaml); the job's code overrides them. Plain data. */
+  readonly configuration?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface LoadedJob {
   readonly definition: JobDefinition;
   readonly jobGraph: JobGraph<OperatorSpec>;
   readonly parameters: JobParameters;
+  readonly checkpointConfig: CheckpointConfigData;
 }
 
 /** A `file:` URL for a path (relative to the working directory) or URL. */
@@ -71,6 +76,12 @@ export async function loadJob(submission: JobSubmission): Promise<LoadedJob> {
       ? defaultParallelism()
       : checkInteger('parallelism', submission.parallelism, 1, UPPER_BOUND_MAX_PARALLELISM, '-p / --parallelism');
   const parameters = new JobParameters(submission.args ?? {});
-  const streamGraph = await buildStreamGraph(definition, { parallelism, parameters });
-  return { definition, jobGraph: createJobGraph(streamGraph), parameters };
+  const configuration = Configuration.fromEntries(submission.configuration ?? {});
+  const { streamGraph, checkpointConfig } = await buildStreamGraph(definition, {
+    parallelism,
+    parallelismFromCommandLine: submission.parallelism !== undefined,
+    parameters,
+    configuration,
+  });
+  return { definition, jobGraph: createJobGraph(streamGraph), parameters, checkpointConfig };
 }

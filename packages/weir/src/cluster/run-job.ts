@@ -5,6 +5,7 @@ import { isMainThread } from 'node:worker_threads';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { JobExecutionResult } from './job-execution-result.ts';
+import { loadConfigFile } from './config-file.ts';
 import { jobModuleUrl } from './job-loader.ts';
 import { executeJob } from './mini-cluster.ts';
 import { printError } from './print-error.ts';
@@ -14,8 +15,10 @@ export interface RunJobOptions {
   readonly exportName?: string | undefined;
   /** Job parameters, as `weir run job.ts --key value` would pass them. */
   readonly args?: Readonly<Record<string, string | number | boolean>> | undefined;
-  /** Default parallelism; the number of cores when absent. */
+  /** Default parallelism; weir.yaml's `parallelism.default`, else the number of cores, when absent. */
   readonly parallelism?: number | undefined;
+  /** Settings with Flink's keys; by default those of weir.yaml (see `loadConfigFile`), if there is one. */
+  readonly configuration?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
@@ -28,7 +31,13 @@ export interface RunJobOptions {
 export async function runJob(module: string | URL, options: RunJobOptions = {}): Promise<JobExecutionResult> {
   const args: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.args ?? {})) args[name] = String(value);
-  return executeJob({ module: jobModuleUrl(module), exportName: options.exportName, args, parallelism: options.parallelism });
+  return executeJob({
+    module: jobModuleUrl(module),
+    exportName: options.exportName,
+    args,
+    parallelism: options.parallelism,
+    configuration: options.configuration ?? loadConfigFile().entries,
+  });
 }
 
 /**
