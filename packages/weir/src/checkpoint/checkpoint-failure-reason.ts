@@ -24,7 +24,9 @@ export type CheckpointFailureReason =
   /** A manual trigger found `max-concurrent-checkpoints` checkpoints in progress. */
   | 'TOO_MANY_CHECKPOINT_REQUESTS'
   /** A manual trigger came sooner than `min-pause` after the last checkpoint ended. */
-  | 'MINIMUM_TIME_BETWEEN_CHECKPOINTS';
+  | 'MINIMUM_TIME_BETWEEN_CHECKPOINTS'
+  /** Some task has finished (its bounded input ended), so it cannot take part any more. */
+  | 'NOT_ALL_REQUIRED_TASKS_RUNNING';
 
 // Failures the job causes count; the coordinator's own housekeeping does not (as in Flink's
 // CheckpointFailureManager).
@@ -38,6 +40,7 @@ const reasons: Record<CheckpointFailureReason, { readonly counts: boolean; reado
   CHECKPOINT_COORDINATOR_SHUTDOWN: { counts: false, text: 'the checkpoint coordinator shut down' },
   JOB_FAILOVER_REGION: { counts: false, text: 'the job is failing over' },
   TOO_MANY_CHECKPOINT_REQUESTS: { counts: false, text: 'the maximum number of concurrent checkpoints is in progress' },
+  NOT_ALL_REQUIRED_TASKS_RUNNING: { counts: false, text: 'not all tasks are running (some finished their input)' },
   MINIMUM_TIME_BETWEEN_CHECKPOINTS: { counts: false, text: 'the minimum pause since the last checkpoint has not passed' },
 };
 

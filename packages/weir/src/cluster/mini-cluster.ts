@@ -17,6 +17,8 @@ import { JobExecutionResult } from './job-execution-result.ts';
 import { defaultParallelism, loadJob, type JobSubmission } from './job-loader.ts';
 import { isGloballyTerminal, moveJob, type JobStatus } from './job-status.ts';
 import type { FromWorker, SlotDeployment, ToWorker } from './worker-protocol.ts';
+import { JobCheckpointing } from './job-checkpointing.ts';
+import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
 
 const WORKER_ENTRY = new URL('./slot-worker.mjs', import.meta.url);
 const SHUTDOWN_GRACE_MS = 5000;
@@ -55,7 +57,7 @@ export class MiniCluster {
       await Promise.all(started.map((worker) => worker.terminate()));
       throw error;
     }
-    const run = new LocalJobRun(submission, loaded.jobGraph, this.#logger, started);
+    const run = new LocalJobRun(submission, loaded.jobGraph, loaded.checkpointConfig, this.#logger, started);
     await run.start();
     return run;
   }
@@ -82,6 +84,8 @@ class LocalJobRun implements JobClient {
   readonly #reports: TaskReport[] = [];
   readonly #coordinators = new Map<string, { readonly coordinator: OperatorCoordinator; readonly resultName: string | undefined }>();
   #tasksRunning = 0;
+  /** Tasks not yet running; checkpoints start when every task is (Flink's precondition). */
+  #tasksStarting = 0;
   #startedAt = 0;
   #workersMayExit = false;
   readonly #result: Promise<JobExecutionResult>;
@@ -89,10 +93,26 @@ class LocalJobRun implements JobClient {
   #reject!: (error: unknown) => void;
 
   readonly #started: Worker[];
+  readonly #checkpointing: JobCheckpointing | undefined;
+  readonly #checkpointConfig: CheckpointConfigData;
 
   /** `started` are workers already starting; the run uses them for its first slots and stops the rest. */
-  constructor(submission: JobSubmission, graph: JobGraph<OperatorSpec>, logger: Logger, started: Worker[]) {
+  constructor(submission: JobSubmission, graph: JobGraph<OperatorSpec>, checkpointConfig: CheckpointConfigData, logger: Logger, started: Worker[]) {
     this.#started = started;
+    this.#checkpointConfig = checkpointConfig;
+    this.#checkpointing =
+      checkpointConfig.checkpointInterval === null
+        ? undefined
+        : new JobCheckpointing({
+            jobId: this.jobId,
+            graph,
+            config: checkpointConfig,
+            workers: () => this.#workers,
+            logger,
+            onFatal: (error) => {
+              this.#fail(error);
+            },
+          });
     this.#submission = submission;
     this.#graph = graph;
     this.#logger = logger;
@@ -117,6 +137,7 @@ class LocalJobRun implements JobClient {
     if (isGloballyTerminal(this.#status) || this.#status === 'CANCELLING' || this.#status === 'FAILING') return;
     this.#move('CANCELLING');
     await this.#terminateWorkers();
+    await this.#checkpointing?.shutdown('CANCELED');
     this.#move('CANCELED');
     this.#reject(new WeirError('JOB_CANCELLED', `job '${this.jobName}' (${this.jobId}) was cancelled`));
   }
@@ -136,6 +157,7 @@ class LocalJobRun implements JobClient {
     this.#move('CREATED');
     const numSlots = Math.max(...graph.vertices.map((v) => v.parallelism));
     this.#tasksRunning = graph.vertices.reduce((sum, v) => sum + v.parallelism, 0);
+    this.#tasksStarting = this.#tasksRunning;
     const ports: MessagePort[][] = Array.from({ length: numSlots }, () => []);
     const peers: { slot: number; port: MessagePort }[][] = Array.from({ length: numSlots }, () => []);
     for (let a = 0; a < numSlots; a++) {
@@ -171,6 +193,7 @@ class LocalJobRun implements JobClient {
         fingerprint: graph.fingerprint,
         splits,
         peers: peers[slot] ?? [],
+        checkpointing: { mode: this.#checkpointConfig.checkpointingMode },
       };
       const message: ToWorker = { type: 'deploy', deployment };
       worker.postMessage(message, ports[slot] ?? []);
@@ -218,7 +241,17 @@ class LocalJobRun implements JobClient {
         }
         return;
       }
+      case 'task-running':
+        if (--this.#tasksStarting === 0) this.#checkpointing?.start();
+        return;
+      case 'checkpoint-ack':
+        void this.#checkpointing?.receiveAck(message.ack);
+        return;
+      case 'checkpoint-decline':
+        this.#checkpointing?.receiveDecline(message.checkpointId, message.vertexId, message.subtaskIndex, message.reason);
+        return;
       case 'task-finished':
+        this.#checkpointing?.onTaskFinished();
         this.#reports.push(message.report);
         if (--this.#tasksRunning === 0) void this.#finish();
         return;
@@ -237,6 +270,7 @@ class LocalJobRun implements JobClient {
     const shutdownStarted = performance.now();
     await this.#shutdownWorkers();
     this.#logger.debug('workers stopped', { ms: Math.round(performance.now() - shutdownStarted) });
+    await this.#checkpointing?.shutdown('FINISHED');
     if (this.#status !== 'RUNNING') return;
     this.#move('FINISHED');
     const runtime = performance.now() - this.#startedAt;
@@ -248,7 +282,8 @@ class LocalJobRun implements JobClient {
     if (isGloballyTerminal(this.#status) || this.#status === 'FAILING' || this.#status === 'CANCELLING') return;
     this.#move('FAILING');
     this.#logger.info('job failing', { jobId: this.jobId, job: this.jobName, cause: describeCause(error) });
-    void this.#terminateWorkers().then(() => {
+    void this.#terminateWorkers().then(async () => {
+      await this.#checkpointing?.shutdown('FAILED');
       this.#move('FAILED');
       this.#reject(error);
     });

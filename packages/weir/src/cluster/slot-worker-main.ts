@@ -31,5 +31,14 @@ port.on('message', (message: ToWorker) => {
       executor.shutdown();
       port.close();
       break;
+    case 'trigger-checkpoint':
+      executor.triggerCheckpoint(message.barrier);
+      break;
+    case 'checkpoint-complete':
+      executor.notifyCheckpointComplete(message.checkpointId);
+      break;
+    case 'checkpoint-aborted':
+      executor.notifyCheckpointAborted(message.checkpointId);
+      break;
   }
 });

@@ -5,7 +5,8 @@
  */
 import { errorToData, WeirError } from '../core/errors.ts';
 import { systemClock } from '../core/clock.ts';
-import type { JobVertexId } from '../core/ids.ts';
+import type { CheckpointId, JobVertexId } from '../core/ids.ts';
+import type { CheckpointBarrier } from '../core/stream-element.ts';
 import type { JobGraph, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { SourceSplit } from '../operators/source.ts';
@@ -68,6 +69,23 @@ export class TaskExecutor {
     } catch (error) {
       this.#send({ type: 'slot-failed', error: errorToData(error) });
     }
+  }
+
+  /** Sources of this slot inject the barrier, each between two of its records. */
+  triggerCheckpoint(barrier: CheckpointBarrier): void {
+    const mailbox = this.#mailbox;
+    if (mailbox === undefined) return;
+    for (const task of this.#tasks) {
+      if (task instanceof SourceStreamTask) mailbox.execute(() => task.triggerCheckpoint(barrier));
+    }
+  }
+
+  notifyCheckpointComplete(checkpointId: CheckpointId): void {
+    for (const task of this.#tasks) this.#mailbox?.execute(() => task.notifyCheckpointComplete(checkpointId));
+  }
+
+  notifyCheckpointAborted(checkpointId: CheckpointId): void {
+    for (const task of this.#tasks) this.#mailbox?.execute(() => task.notifyCheckpointAborted(checkpointId));
   }
 
   shutdown(): void {
@@ -139,11 +157,20 @@ export class TaskExecutor {
         sendEventToCoordinator: (operator, event) => {
           this.#send({ type: 'operator-event', uid: operator.uid, subtaskIndex, event });
         },
+        onRunning: () => {
+          this.#send({ type: 'task-running', vertexId: vertex.id, subtaskIndex });
+        },
         onFinished: (report) => {
           this.#send({ type: 'task-finished', report });
         },
         onFailed: (error) => {
           this.#send({ type: 'task-failed', vertexId: vertex.id, subtaskIndex, error: errorToData(error) });
+        },
+        onCheckpointAck: (ack) => {
+          this.#send({ type: 'checkpoint-ack', ack });
+        },
+        onCheckpointDecline: (checkpointId, error) => {
+          this.#send({ type: 'checkpoint-decline', checkpointId, vertexId: vertex.id, subtaskIndex, reason: errorToData(error) });
         },
       };
 
@@ -154,7 +181,7 @@ export class TaskExecutor {
         const inputs: InputChannel[] = layout.inputsOf(vertex.id, subtaskIndex).map((spec) =>
           spec.producer === slot ? local(spec) : new RemoteInputChannel(spec.id, peer(spec.producer), serializerOf(spec.edge), () => description),
         );
-        this.#tasks.push(new OneInputStreamTask(options, new InputGate(inputs)));
+        this.#tasks.push(new OneInputStreamTask(options, new InputGate(inputs), deployment.checkpointing?.mode ?? 'EXACTLY_ONCE'));
       }
     }
   }

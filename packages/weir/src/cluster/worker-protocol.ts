@@ -3,9 +3,10 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ErrorData } from '../core/errors.ts';
-import type { JobId } from '../core/ids.ts';
 import type { SourceSplit } from '../operators/source.ts';
-import type { TaskReport } from '../runtime/stream-task.ts';
+import type { TaskCheckpointAck, TaskReport } from '../runtime/stream-task.ts';
+import type { CheckpointBarrier } from '../core/stream-element.ts';
+import type { CheckpointId, JobId } from '../core/ids.ts';
 import type { JobSubmission } from './job-loader.ts';
 
 /** Everything a slot needs to run its share of a job. */
@@ -21,13 +22,24 @@ export interface SlotDeployment {
   readonly splits: Readonly<Record<string, readonly (readonly SourceSplit[])[]>>;
   /** One port per other slot, for the channels between them. */
   readonly peers: readonly { readonly slot: number; readonly port: MessagePort }[];
+  /** How tasks treat barriers; undefined when checkpointing is off. */
+  readonly checkpointing?: { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE' } | undefined;
 }
 
-export type ToWorker = { readonly type: 'deploy'; readonly deployment: SlotDeployment } | { readonly type: 'shutdown' };
+export type ToWorker =
+  | { readonly type: 'deploy'; readonly deployment: SlotDeployment }
+  | { readonly type: 'shutdown' }
+  /** Sources of this slot inject barrier n. */
+  | { readonly type: 'trigger-checkpoint'; readonly barrier: CheckpointBarrier }
+  | { readonly type: 'checkpoint-complete'; readonly checkpointId: CheckpointId }
+  | { readonly type: 'checkpoint-aborted'; readonly checkpointId: CheckpointId };
 
 export type FromWorker =
   | { readonly type: 'deployed' }
+  | { readonly type: 'task-running'; readonly vertexId: string; readonly subtaskIndex: number }
   | { readonly type: 'task-finished'; readonly report: TaskReport }
   | { readonly type: 'task-failed'; readonly vertexId: string; readonly subtaskIndex: number; readonly error: ErrorData }
   | { readonly type: 'slot-failed'; readonly error: ErrorData }
-  | { readonly type: 'operator-event'; readonly uid: string; readonly subtaskIndex: number; readonly event: unknown };
+  | { readonly type: 'operator-event'; readonly uid: string; readonly subtaskIndex: number; readonly event: unknown }
+  | { readonly type: 'checkpoint-ack'; readonly ack: TaskCheckpointAck }
+  | { readonly type: 'checkpoint-decline'; readonly checkpointId: CheckpointId; readonly vertexId: string; readonly subtaskIndex: number; readonly reason: ErrorData };

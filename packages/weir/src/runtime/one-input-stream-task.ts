@@ -7,20 +7,55 @@ import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { OneInputStreamOperator } from '../operators/stream-operator.ts';
 import type { InputGate } from './input-gate.ts';
 import { EncodedBatch } from './record-batch.ts';
+import type { CheckpointId } from '../core/ids.ts';
+import type { CheckpointingMode } from '../checkpoint/checkpoint-config.ts';
+import { AlignedBarrierHandler, AtLeastOnceBarrierHandler, type BarrierDecision, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.ts';
 import { StreamTask, type StreamTaskOptions } from './stream-task.ts';
 
 const BATCHES_PER_RUN = 8;
 
 export class OneInputStreamTask extends StreamTask {
   readonly #gate: InputGate;
+  readonly #barriers: CheckpointBarrierHandler;
   #head: OneInputStreamOperator<unknown, unknown> | undefined;
 
-  constructor(options: StreamTaskOptions, gate: InputGate) {
+  constructor(options: StreamTaskOptions, gate: InputGate, mode: CheckpointingMode) {
     super(options);
     this.#gate = gate;
+    const channels = gate.channels.length;
+    this.#barriers = mode === 'AT_LEAST_ONCE' ? new AtLeastOnceBarrierHandler(channels) : new AlignedBarrierHandler(channels);
     gate.onAvailable = () => {
       this.schedule();
     };
+    gate.onChannelEnded = (channel) => {
+      this.#apply(this.#barriers.onEndOfInput(channel, performance.now()));
+    };
+  }
+
+  override notifyCheckpointAborted(checkpointId: CheckpointId): void {
+    this.#apply(this.#barriers.onAborted(checkpointId));
+  }
+
+  #apply(decisions: readonly BarrierDecision[]): void {
+    for (const decision of decisions) {
+      switch (decision.kind) {
+        case 'block':
+          this.#gate.block(decision.channel);
+          break;
+        case 'snapshot':
+          this.performCheckpoint(decision.barrier, decision.alignmentMs);
+          this.#gate.unblockAll();
+          break;
+        case 'abort':
+          this.#gate.unblockAll();
+          this.options.onCheckpointDecline(
+            decision.checkpointId,
+            new WeirError('CHECKPOINT_FAILED', `${this.name} gave up checkpoint ${decision.checkpointId}: ${decision.reason}`),
+          );
+          break;
+      }
+    }
+    if (this.#gate.hasInput()) this.schedule();
   }
 
   protected initialize(): Promise<void> {
@@ -64,7 +99,9 @@ export class OneInputStreamTask extends StreamTask {
           void this.endOfInput();
           return;
         case 'control':
-          throw new WeirError('INTERNAL', `${this.name} received an element it cannot handle: ${event.element.kind}`);
+          if (event.element.kind !== 'barrier') throw new WeirError('INTERNAL', `${this.name} received an element it cannot handle: ${event.element.kind}`);
+          this.#apply(this.#barriers.onBarrier(event.channel, event.element, performance.now()));
+          break;
       }
       if (!this.isRunning) return;
     }

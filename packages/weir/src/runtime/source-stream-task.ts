@@ -4,7 +4,7 @@
  * bounded reader reports the end of its input.
  */
 import { WeirError, describeCause } from '../core/errors.ts';
-import { MAX_WATERMARK, NO_TIMESTAMP } from '../core/stream-element.ts';
+import { MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier } from '../core/stream-element.ts';
 import type { ReaderOutput, SourceReader, SourceSplit } from '../operators/source.ts';
 import type { Output } from '../operators/stream-operator.ts';
 import { describeOperator } from './operator-chain.ts';
@@ -85,6 +85,16 @@ export class SourceStreamTask extends StreamTask {
       }
     }
     this.schedule();
+  }
+
+  /** Injects barrier n between two records (called from the mailbox, so never inside a poll). */
+  triggerCheckpoint(barrier: CheckpointBarrier): void {
+    this.performCheckpoint(barrier, 0);
+  }
+
+  protected override snapshotInput(): Uint8Array {
+    const splits = this.#reader?.snapshotState() ?? [];
+    return new TextEncoder().encode(JSON.stringify(splits));
   }
 
   protected override async closeInput(): Promise<void> {

@@ -4,8 +4,11 @@
  * runs in turn. SourceStreamTask and OneInputStreamTask differ only in where records come from.
  */
 import type { Clock } from '../core/clock.ts';
-import type { JobId } from '../core/ids.ts';
-import { END_OF_INPUT } from '../core/stream-element.ts';
+import { WeirError } from '../core/errors.ts';
+import type { CheckpointId, JobId } from '../core/ids.ts';
+import { END_OF_INPUT, type CheckpointBarrier } from '../core/stream-element.ts';
+import type { CheckpointMetrics } from '../checkpoint/checkpoint-metrics.ts';
+import type { KeyedStateSnapshot } from '../state/keyed-state-snapshot.ts';
 import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { ProcessingTimeService } from '../operators/stream-operator.ts';
@@ -23,6 +26,23 @@ export interface TaskReport {
   readonly durationMs: number;
 }
 
+/** One operator's share of a task's checkpoint, serialized and ready to be written. */
+export interface OperatorCheckpointState {
+  readonly uid: string;
+  readonly keyed?: { readonly bytes: Uint8Array; readonly keyGroupStart: number; readonly keyGroupEnd: number } | undefined;
+  /** Operator state (for a source: its splits with their positions). */
+  readonly operator?: Uint8Array | undefined;
+}
+
+/** What a task reports when its part of checkpoint n is written. */
+export interface TaskCheckpointAck {
+  readonly checkpointId: CheckpointId;
+  readonly vertexId: string;
+  readonly subtaskIndex: number;
+  readonly states: readonly OperatorCheckpointState[];
+  readonly metrics: CheckpointMetrics;
+}
+
 export interface StreamTaskOptions {
   readonly jobId: JobId;
   readonly jobName: string;
@@ -35,8 +55,12 @@ export interface StreamTaskOptions {
   readonly mailbox: SlotMailbox;
   readonly clock: Clock;
   sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
+  /** The task opened its operators and takes input now. */
+  onRunning(): void;
   onFinished(report: TaskReport): void;
   onFailed(error: unknown): void;
+  onCheckpointAck(ack: TaskCheckpointAck): void;
+  onCheckpointDecline(checkpointId: CheckpointId, error: unknown): void;
 }
 
 export abstract class StreamTask implements Runnable {
@@ -79,6 +103,7 @@ export abstract class StreamTask implements Runnable {
       await this.initialize();
       if (this.#status !== 'INITIALIZING') return;
       this.#moveTo('RUNNING');
+      this.options.onRunning();
       this.options.mailbox.register(this);
       this.options.mailbox.schedule(this);
     } catch (error) {
@@ -123,6 +148,76 @@ export abstract class StreamTask implements Runnable {
     this.options.onFailed(error);
     void this.#closeOperators();
   }
+
+  /**
+   * Takes this task's part of a checkpoint: freezes state (the synchronous phase, short), forwards the
+   * barrier downstream, then serializes the frozen state and reports it (the asynchronous phase) while
+   * the task goes on processing.
+   */
+  protected performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
+    if (this.#status !== 'RUNNING') {
+      this.options.onCheckpointDecline(barrier.checkpointId, new WeirError('CHECKPOINT_FAILED', `${this.name} is ${this.#status}, not running`));
+      return;
+    }
+    const started = performance.now();
+    const startDelay = Math.max(0, this.options.clock.now() - barrier.timestamp);
+    const frozen: { uid: string; keyed?: KeyedStateSnapshot; range?: { start: number; end: number }; operator?: Uint8Array }[] = [];
+    try {
+      const source = this.snapshotInput();
+      const head = this.options.vertex.operators[0];
+      if (source !== undefined && head !== undefined) frozen.push({ uid: head.uid, operator: source });
+      for (const operator of this.chain?.operators ?? []) {
+        const backend = operator.context.keyed?.backend;
+        if (backend === undefined) continue;
+        frozen.push({ uid: operator.operator.uid, keyed: backend.snapshot(barrier.checkpointId), range: { start: backend.keyGroupRange.start, end: backend.keyGroupRange.end } });
+      }
+    } catch (error) {
+      for (const part of frozen) part.keyed?.release();
+      this.options.onCheckpointDecline(barrier.checkpointId, error);
+      return;
+    }
+    const syncDurationMs = performance.now() - started;
+    for (const writer of this.#writers) writer.broadcastControl(barrier);
+    setImmediate(() => {
+      const asyncStarted = performance.now();
+      try {
+        const states: OperatorCheckpointState[] = frozen.map((part) => ({
+          uid: part.uid,
+          keyed: part.keyed === undefined || part.range === undefined ? undefined : { bytes: part.keyed.write(), keyGroupStart: part.range.start, keyGroupEnd: part.range.end },
+          operator: part.operator,
+        }));
+        this.options.onCheckpointAck({
+          checkpointId: barrier.checkpointId,
+          vertexId: this.options.vertex.id,
+          subtaskIndex: this.options.subtaskIndex,
+          states,
+          metrics: {
+            syncDurationMs,
+            asyncDurationMs: performance.now() - asyncStarted,
+            alignmentDurationMs: alignmentMs,
+            checkpointStartDelayMs: startDelay,
+            unalignedCheckpoint: false,
+            bytesPersistedDuringAlignment: 0,
+          },
+        });
+      } catch (error) {
+        this.options.onCheckpointDecline(barrier.checkpointId, error);
+      } finally {
+        for (const part of frozen) part.keyed?.release();
+      }
+    });
+  }
+
+  /** A source's positions, serialized (the synchronous part of its snapshot); undefined for other tasks. */
+  protected snapshotInput(): Uint8Array | undefined {
+    return undefined;
+  }
+
+  /** Checkpoint n (and every lower one) is complete. */
+  notifyCheckpointComplete(_checkpointId: CheckpointId): void {}
+
+  /** Checkpoint n was aborted: stop aligning for it. */
+  notifyCheckpointAborted(_checkpointId: CheckpointId): void {}
 
   /** Task-specific set-up after the operators are open (a source creates its reader). */
   protected abstract initialize(): Promise<void>;

@@ -1,0 +1,151 @@
+/**
+ * @module The JobManager's side of checkpointing in local mode: a CheckpointCoordinator whose task
+ * gateway messages the slots' workers, and which writes the state the tasks report into checkpoint
+ * storage before it counts their acknowledgement.
+ */
+import { createHash } from 'node:crypto';
+import type { Worker } from 'node:worker_threads';
+import { describeCause, errorFromData, type ErrorData, type WeirError } from '../core/errors.ts';
+import { CheckpointId } from '../core/ids.ts';
+import { systemClock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
+import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
+import type { SubtaskState } from '../checkpoint/checkpoint-metadata.ts';
+import type { CheckpointLocation, CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
+import { CheckpointStatsTracker } from '../checkpoint/checkpoint-stats-tracker.ts';
+import { FileCheckpointStorage } from '../checkpoint/file-checkpoint-storage.ts';
+import { MemoryCheckpointStorage } from '../checkpoint/memory-checkpoint-storage.ts';
+import { taskName } from '../checkpoint/pending-checkpoint.ts';
+import { timerScheduler } from '../checkpoint/checkpoint-scheduler.ts';
+import type { JobGraph } from '../graph/job-graph.ts';
+import type { OperatorSpec } from '../operators/operator-spec.ts';
+import type { TaskCheckpointAck } from '../runtime/stream-task.ts';
+import type { ToWorker } from './worker-protocol.ts';
+
+export interface JobCheckpointingOptions {
+  readonly jobId: string;
+  readonly graph: JobGraph<OperatorSpec>;
+  readonly config: CheckpointConfigData;
+  readonly workers: () => readonly Worker[];
+  readonly logger: Logger;
+  readonly onFatal: (error: WeirError) => void;
+}
+
+/** The storage a checkpoint config names: files under `state.checkpoints.dir`, else JobManager memory (Flink's default). */
+export function createCheckpointStorage(config: CheckpointConfigData): CheckpointStorage {
+  return config.checkpointStorage === null ? new MemoryCheckpointStorage() : new FileCheckpointStorage({ directory: config.checkpointStorage });
+}
+
+export class JobCheckpointing {
+  readonly coordinator: CheckpointCoordinator;
+  readonly stats = new CheckpointStatsTracker();
+  readonly storage: CheckpointStorage;
+  readonly #locations = new Map<number, CheckpointLocation>();
+  readonly #options: JobCheckpointingOptions;
+
+  constructor(options: JobCheckpointingOptions) {
+    this.#options = options;
+    this.storage = createCheckpointStorage(options.config);
+    const broadcast = (message: ToWorker): void => {
+      for (const worker of options.workers()) worker.postMessage(message);
+    };
+    const graph = options.graph;
+    this.coordinator = new CheckpointCoordinator({
+      jobId: options.jobId,
+      jobName: graph.jobName,
+      config: options.config,
+      storage: this.storage,
+      clock: systemClock,
+      scheduler: timerScheduler,
+      taskGateway: {
+        triggerCheckpoint: (checkpointId, timestamp, triggerOptions) => {
+          this.#locations.set(checkpointId, triggerOptions.location);
+          broadcast({
+            type: 'trigger-checkpoint',
+            barrier: { kind: 'barrier', checkpointId, timestamp, type: triggerOptions.type, unaligned: triggerOptions.unaligned },
+          });
+        },
+        notifyCheckpointComplete: (checkpointId) => {
+          this.#forget(checkpointId);
+          broadcast({ type: 'checkpoint-complete', checkpointId });
+        },
+        notifyCheckpointAborted: (checkpointId) => {
+          this.#locations.delete(checkpointId);
+          broadcast({ type: 'checkpoint-aborted', checkpointId });
+        },
+      },
+      tasksToAcknowledge: graph.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, i) => taskName(v.id, i))),
+      operators: graph.vertices.flatMap((v) =>
+        v.operators.map((o) => ({ uid: o.uid, name: o.node.name, parallelism: v.parallelism, maxParallelism: v.maxParallelism })),
+      ),
+      events: (event) => {
+        this.stats.record(event);
+        options.logger.debug('checkpoint event', { ...event });
+      },
+      onTolerableFailuresExceeded: (error) => {
+        options.onFatal(error);
+      },
+    });
+  }
+
+  start(): void {
+    if (this.#options.config.checkpointInterval !== null) this.coordinator.startCheckpointScheduler();
+  }
+
+  /** Writes what a task reported, then acknowledges it; a write failure declines the checkpoint. */
+  async receiveAck(ack: TaskCheckpointAck): Promise<void> {
+    const id = CheckpointId(ack.checkpointId);
+    const task = taskName(ack.vertexId, ack.subtaskIndex);
+    const location = this.#locations.get(id);
+    if (location === undefined) return;
+    try {
+      const states: { uid: string; state: SubtaskState }[] = [];
+      for (const part of ack.states) {
+        const base = `${fileSafe(part.uid)}-${ack.subtaskIndex}`;
+        const keyedState =
+          part.keyed === undefined
+            ? undefined
+            : {
+                ...(await this.storage.writeState(location, `${base}-keyed`, part.keyed.bytes)),
+                keyGroupStart: part.keyed.keyGroupStart,
+                keyGroupEnd: part.keyed.keyGroupEnd,
+              };
+        const operatorState = part.operator === undefined ? undefined : await this.storage.writeState(location, `${base}-operator`, part.operator);
+        states.push({ uid: part.uid, state: { subtask: ack.subtaskIndex, keyedState, operatorState } });
+      }
+      this.coordinator.receiveAcknowledge(id, task, states, ack.metrics);
+    } catch (error) {
+      this.coordinator.receiveDecline(id, task, error);
+    }
+  }
+
+  receiveDecline(checkpointId: number, vertexId: string, subtaskIndex: number, reason: ErrorData): void {
+    this.coordinator.receiveDecline(CheckpointId(checkpointId), taskName(vertexId, subtaskIndex), errorFromData(reason));
+  }
+
+  /** A task finished: it cannot take part in checkpoints any more, so periodic checkpoints stop. */
+  onTaskFinished(): void {
+    this.coordinator.stopCheckpointScheduler();
+    this.coordinator.abortPendingCheckpoints('NOT_ALL_REQUIRED_TASKS_RUNNING');
+  }
+
+  async shutdown(status: 'FINISHED' | 'CANCELED' | 'FAILED'): Promise<void> {
+    this.coordinator.stopCheckpointScheduler();
+    try {
+      await this.coordinator.shutdown(status);
+    } catch (error) {
+      this.#options.logger.warn('checkpoint coordinator shutdown failed', { cause: describeCause(error) });
+    }
+  }
+
+  #forget(completed: number): void {
+    for (const id of this.#locations.keys()) if (id <= completed) this.#locations.delete(id);
+  }
+}
+
+/** A state file name for a uid: readable, safe on every file system, and unique (a hash of the uid). */
+function fileSafe(uid: string): string {
+  const readable = uid.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40);
+  return `${readable}-${createHash('sha256').update(uid).digest('hex').slice(0, 8)}`;
+}
