@@ -23,6 +23,10 @@ Options:
   -p, --parallelism <n>   default parallelism (default: parallelism.default of weir.yaml, else the number of cores)
   --job <export>          the export to run when the module exports several jobs
   --config <file>         settings with Flink's keys (default: $WEIR_CONF_DIR/weir.yaml, else ./weir.yaml if present)
+  --from-checkpoint <path|latest>
+                          (run) start from a retained checkpoint; latest: the newest of this job under state.checkpoints.dir
+  -n, --allow-non-restored-state
+                          (run) drop checkpointed state of operators that are no longer in the job
   --json                  (plan) print the plan as JSON
   -h, --help              show this help
   -v, --version           print the version
@@ -44,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${version()}\n`);
         return 0;
       case 'run':
-        return await run(parseCommand(rest, ['-p', '--parallelism', '--job', '--config'], ['--help', '-h']));
+        return await run(parseCommand(rest, ['-p', '--parallelism', '--job', '--config', '--from-checkpoint'], ['--help', '-h', '-n', '--allow-non-restored-state']));
       case 'plan':
         return await plan(parseCommand(rest, ['-p', '--parallelism', '--job', '--config'], ['--json', '--help', '-h']));
       default:
@@ -76,6 +80,8 @@ function submissionOf(parsed: ParsedCommand): JobSubmission {
     args: JobParameters.fromArgs(parsed.jobArgs).toObject(),
     parallelism,
     configuration: config.entries,
+    fromCheckpoint: typeof parsed.options['--from-checkpoint'] === 'string' ? parsed.options['--from-checkpoint'] : undefined,
+    allowNonRestoredState: parsed.options['-n'] === true || parsed.options['--allow-non-restored-state'] === true,
   };
 }
 

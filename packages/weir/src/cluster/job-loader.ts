@@ -28,6 +28,10 @@ export interface JobSubmission {
   readonly parallelism?: number | undefined;
   /** Settings with Flink's keys (from weir.yaml); the job's code overrides them. Plain data. */
   readonly configuration?: Readonly<Record<string, unknown>> | undefined;
+  /** Start from a retained checkpoint: a path to it (or its `_metadata`), or `latest`. */
+  readonly fromCheckpoint?: string | undefined;
+  /** With `fromCheckpoint`: drop state of operators that are no longer in the job. */
+  readonly allowNonRestoredState?: boolean | undefined;
 }
 
 export interface LoadedJob {

@@ -3,12 +3,13 @@
  */
 import { WeirError } from '../core/errors.ts';
 
-export type JobStatus = 'INITIALIZING' | 'CREATED' | 'RUNNING' | 'FAILING' | 'FAILED' | 'CANCELLING' | 'CANCELED' | 'FINISHED';
+export type JobStatus = 'INITIALIZING' | 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FAILING' | 'FAILED' | 'CANCELLING' | 'CANCELED' | 'FINISHED';
 
 const allowed: Record<JobStatus, readonly JobStatus[]> = {
   INITIALIZING: ['CREATED', 'FAILED', 'CANCELED'],
   CREATED: ['RUNNING', 'FAILING', 'CANCELLING'],
-  RUNNING: ['FINISHED', 'FAILING', 'CANCELLING'],
+  RUNNING: ['FINISHED', 'FAILING', 'CANCELLING', 'RESTARTING'],
+  RESTARTING: ['RUNNING', 'FAILING', 'CANCELLING'],
   FAILING: ['FAILED'],
   CANCELLING: ['CANCELED', 'FAILED'],
   FAILED: [],

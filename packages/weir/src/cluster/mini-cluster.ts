@@ -18,6 +18,11 @@ import { defaultParallelism, loadJob, type JobSubmission } from './job-loader.ts
 import { isGloballyTerminal, moveJob, type JobStatus } from './job-status.ts';
 import type { FromWorker, SlotDeployment, ToWorker } from './worker-protocol.ts';
 import { JobCheckpointing } from './job-checkpointing.ts';
+import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy } from './restart-backoff-time-strategy.ts';
+import { Configuration } from '../core/configuration.ts';
+import { systemClock } from '../core/clock.ts';
+import { assignRestoredState, resolveCheckpoint, type RestoredJobState } from './restore-assignment.ts';
+import type { CompletedCheckpointRef } from '../checkpoint/checkpoint-storage.ts';
 import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
 
 const WORKER_ENTRY = new URL('./slot-worker.mjs', import.meta.url);
@@ -57,7 +62,19 @@ export class MiniCluster {
       await Promise.all(started.map((worker) => worker.terminate()));
       throw error;
     }
-    const run = new LocalJobRun(submission, loaded.jobGraph, loaded.checkpointConfig, this.#logger, started);
+    let restore: { ref: CompletedCheckpointRef; state: RestoredJobState } | undefined;
+    try {
+      if (submission.fromCheckpoint !== undefined) {
+        const { ref, storage } = await resolveCheckpoint(submission.fromCheckpoint, loaded.jobGraph.jobName, loaded.checkpointConfig);
+        const state = await assignRestoredState(ref, storage, loaded.jobGraph, { allowNonRestoredState: submission.allowNonRestoredState === true });
+        restore = { ref, state };
+        this.#logger.info('restoring from checkpoint', { checkpointId: ref.checkpointId, directory: ref.directory });
+      }
+    } catch (error) {
+      await Promise.all(started.map((worker) => worker.terminate()));
+      throw error;
+    }
+    const run = new LocalJobRun(submission, loaded.jobGraph, loaded.checkpointConfig, this.#logger, started, restore);
     await run.start();
     return run;
   }
@@ -95,10 +112,28 @@ class LocalJobRun implements JobClient {
   readonly #started: Worker[];
   readonly #checkpointing: JobCheckpointing | undefined;
   readonly #checkpointConfig: CheckpointConfigData;
+  readonly #restartStrategy: RestartBackoffTimeStrategy;
+  /** The state the current attempt starts from. */
+  #restore: { ref: CompletedCheckpointRef; state: RestoredJobState } | undefined;
+  /** 0 for the first run, incremented by every restart. */
+  #attempt = 0;
+  #splits: Record<string, SourceSplit[][]> = {};
 
   /** `started` are workers already starting; the run uses them for its first slots and stops the rest. */
-  constructor(submission: JobSubmission, graph: JobGraph<OperatorSpec>, checkpointConfig: CheckpointConfigData, logger: Logger, started: Worker[]) {
+  constructor(
+    submission: JobSubmission,
+    graph: JobGraph<OperatorSpec>,
+    checkpointConfig: CheckpointConfigData,
+    logger: Logger,
+    started: Worker[],
+    restore?: { ref: CompletedCheckpointRef; state: RestoredJobState },
+  ) {
     this.#started = started;
+    this.#restore = restore;
+    this.#restartStrategy = createRestartBackoffTimeStrategy(Configuration.fromEntries(submission.configuration ?? {}), {
+      checkpointingEnabled: checkpointConfig.checkpointInterval !== null,
+      clock: systemClock,
+    });
     this.#checkpointConfig = checkpointConfig;
     this.#checkpointing =
       checkpointConfig.checkpointInterval === null
@@ -144,8 +179,9 @@ class LocalJobRun implements JobClient {
 
   async start(): Promise<void> {
     this.#startedAt = performance.now();
+    if (this.#restore !== undefined) this.#checkpointing?.coordinator.restoreFrom(this.#restore.ref);
     const graph = this.#graph;
-    const splits = await this.#assignSplits();
+    this.#splits = await this.#assignSplits();
     for (const vertex of graph.vertices) {
       for (const operator of vertex.operators) {
         const spec = operator.node.payload;
@@ -155,7 +191,17 @@ class LocalJobRun implements JobClient {
       }
     }
     this.#move('CREATED');
+    this.#deploy();
+    this.#move('RUNNING');
+    this.#logger.info('job running', { jobId: this.jobId, job: this.jobName, deployMs: Math.round(performance.now() - this.#startedAt) });
+  }
+
+  /** Starts one worker per slot and deploys the current attempt to them. */
+  #deploy(): void {
+    const graph = this.#graph;
+    const attempt = this.#attempt;
     const numSlots = Math.max(...graph.vertices.map((v) => v.parallelism));
+    this.#reports.length = 0;
     this.#tasksRunning = graph.vertices.reduce((sum, v) => sum + v.parallelism, 0);
     this.#tasksStarting = this.#tasksRunning;
     const ports: MessagePort[][] = Array.from({ length: numSlots }, () => []);
@@ -169,37 +215,52 @@ class LocalJobRun implements JobClient {
         ports[b]?.push(port2);
       }
     }
-    for (const spare of this.#started.splice(numSlots)) void spare.terminate();
+    // Workers started while the job loaded serve the first attempt; later attempts start fresh ones.
+    const prestarted = this.#started.splice(0);
+    for (const spare of prestarted.splice(numSlots)) void spare.terminate();
     for (let slot = 0; slot < numSlots; slot++) {
-      const worker = this.#started[slot] ?? startSlotWorker(slot);
+      const worker = prestarted[slot] ?? startSlotWorker(slot);
       this.#workers.push(worker);
+      // Messages of an earlier attempt's workers (still draining while they are terminated) are ignored.
       worker.on('message', (message: FromWorker) => {
-        this.#onMessage(message);
+        if (attempt === this.#attempt) this.#onMessage(message);
       });
       worker.on('error', (error) => {
-        this.#fail(new WeirError('WORKER_CRASHED', `the worker thread of slot ${slot} crashed: ${describeCause(error)}`, { cause: error, retriable: true }));
+        if (attempt === this.#attempt) {
+          this.#fail(new WeirError('WORKER_CRASHED', `the worker thread of slot ${slot} crashed: ${describeCause(error)}`, { cause: error, retriable: true }));
+        }
       });
       worker.on('exit', (code) => {
-        if (!this.#workersMayExit && !isGloballyTerminal(this.#status) && this.#status !== 'CANCELLING' && this.#status !== 'FAILING') {
+        if (attempt === this.#attempt && !this.#workersMayExit && this.#status === 'RUNNING') {
           this.#fail(new WeirError('WORKER_CRASHED', `the worker thread of slot ${slot} exited unexpectedly with code ${code}`, { retriable: true }));
         }
       });
       const deployment: SlotDeployment = {
         jobId: this.jobId,
-        attemptNumber: 0,
+        attemptNumber: attempt,
         slot,
         numSlots,
         submission: this.#submission,
         fingerprint: graph.fingerprint,
-        splits,
+        splits: this.#splits,
         peers: peers[slot] ?? [],
         checkpointing: { mode: this.#checkpointConfig.checkpointingMode },
+        restored: this.#restore === undefined ? undefined : this.#restoredForSlot(slot),
+        restoredCheckpointId: this.#restore?.ref.checkpointId,
       };
       const message: ToWorker = { type: 'deploy', deployment };
       worker.postMessage(message, ports[slot] ?? []);
     }
-    this.#move('RUNNING');
-    this.#logger.info('job running', { jobId: this.jobId, job: this.jobName, slots: numSlots, deployMs: Math.round(performance.now() - this.#startedAt) });
+  }
+
+  /** The restored state of the subtasks slot `slot` runs (subtask i runs in slot i). */
+  #restoredForSlot(slot: number): RestoredJobState {
+    const mine: RestoredJobState = {};
+    for (const [vertexId, bySubtask] of Object.entries(this.#restore?.state ?? {})) {
+      const state = bySubtask[slot];
+      if (state !== undefined) mine[vertexId] = { [slot]: state };
+    }
+    return mine;
   }
 
   async #assignSplits(): Promise<Record<string, SourceSplit[][]>> {
@@ -279,7 +340,17 @@ class LocalJobRun implements JobClient {
   }
 
   #fail(error: unknown): void {
-    if (isGloballyTerminal(this.#status) || this.#status === 'FAILING' || this.#status === 'CANCELLING') return;
+    if (isGloballyTerminal(this.#status) || this.#status === 'FAILING' || this.#status === 'CANCELLING' || this.#status === 'RESTARTING') return;
+    if (this.#status === 'RUNNING') {
+      this.#restartStrategy.notifyFailure(error);
+      if (this.#restartStrategy.canRestart()) {
+        void this.#restart(error);
+        return;
+      }
+      if (this.#attempt > 0 || this.#checkpointConfig.checkpointInterval !== null) {
+        this.#logger.info('job cannot restart', { job: this.jobName, why: this.#restartStrategy.whyNotRestartable() });
+      }
+    }
     this.#move('FAILING');
     this.#logger.info('job failing', { jobId: this.jobId, job: this.jobName, cause: describeCause(error) });
     void this.#terminateWorkers().then(async () => {
@@ -287,6 +358,39 @@ class LocalJobRun implements JobClient {
       this.#move('FAILED');
       this.#reject(error);
     });
+  }
+
+  /**
+   * Full failover: stops every task, waits the restart strategy's backoff, and deploys a new attempt
+   * from the latest completed checkpoint (or from the start, when there is none yet).
+   */
+  async #restart(cause: unknown): Promise<void> {
+    this.#move('RESTARTING');
+    const delay = this.#restartStrategy.getBackoffTime();
+    this.#logger.warn('job failed, restarting', { job: this.jobName, attempt: this.#attempt + 1, delayMs: delay, cause: describeCause(cause) });
+    this.#checkpointing?.coordinator.stopCheckpointScheduler();
+    this.#checkpointing?.coordinator.abortPendingCheckpoints('JOB_FAILOVER_REGION');
+    const previous = this.#workers.splice(0);
+    await Promise.all(previous.map((worker) => worker.terminate()));
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (this.#status !== 'RESTARTING') return;
+    try {
+      const latest = this.#checkpointing?.coordinator.getLatestCompletedCheckpoint();
+      if (latest !== undefined && this.#checkpointing !== undefined) {
+        const ref = { checkpointId: latest.checkpointId, directory: latest.directory, metadata: latest.metadata };
+        this.#restore = { ref, state: await assignRestoredState(ref, this.#checkpointing.storage, this.#graph, { allowNonRestoredState: true }) };
+      }
+    } catch (error) {
+      this.#move('FAILING');
+      await this.#checkpointing?.shutdown('FAILED');
+      this.#move('FAILED');
+      this.#reject(error);
+      return;
+    }
+    if (this.#status !== 'RESTARTING') return;
+    this.#attempt++;
+    this.#deploy();
+    this.#move('RUNNING');
   }
 
   /** Asks each worker to stop and waits for it to exit on its own (its stdout drained), then forces it. */

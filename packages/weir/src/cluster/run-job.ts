@@ -19,6 +19,10 @@ export interface RunJobOptions {
   readonly parallelism?: number | undefined;
   /** Settings with Flink's keys; by default those of weir.yaml (see `loadConfigFile`), if there is one. */
   readonly configuration?: Readonly<Record<string, unknown>> | undefined;
+  /** Start from a retained checkpoint: its path, or `latest` (under `state.checkpoints.dir`). */
+  readonly fromCheckpoint?: string | undefined;
+  /** Drop restored state of operators no longer in the job instead of failing. */
+  readonly allowNonRestoredState?: boolean | undefined;
 }
 
 /**
@@ -37,6 +41,8 @@ export async function runJob(module: string | URL, options: RunJobOptions = {}):
     args,
     parallelism: options.parallelism,
     configuration: options.configuration ?? loadConfigFile().entries,
+    fromCheckpoint: options.fromCheckpoint,
+    allowNonRestoredState: options.allowNonRestoredState,
   });
 }
 

@@ -153,6 +153,7 @@ export class TaskExecutor {
         subtaskIndex,
         writers,
         mailbox,
+        restored: deployment.restored?.[vertex.id]?.[subtaskIndex],
         clock: systemClock,
         sendEventToCoordinator: (operator, event) => {
           this.#send({ type: 'operator-event', uid: operator.uid, subtaskIndex, event });

@@ -4,7 +4,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ErrorData } from '../core/errors.ts';
 import type { SourceSplit } from '../operators/source.ts';
-import type { TaskCheckpointAck, TaskReport } from '../runtime/stream-task.ts';
+import type { RestoredTaskState, TaskCheckpointAck, TaskReport } from '../runtime/stream-task.ts';
 import type { CheckpointBarrier } from '../core/stream-element.ts';
 import type { CheckpointId, JobId } from '../core/ids.ts';
 import type { JobSubmission } from './job-loader.ts';
@@ -22,6 +22,10 @@ export interface SlotDeployment {
   readonly splits: Readonly<Record<string, readonly (readonly SourceSplit[])[]>>;
   /** One port per other slot, for the channels between them. */
   readonly peers: readonly { readonly slot: number; readonly port: MessagePort }[];
+  /** State restored from a checkpoint, by vertex id, then subtask index (this slot's subtasks only). */
+  readonly restored?: Readonly<Record<string, Readonly<Record<number, RestoredTaskState>>>> | undefined;
+  /** The checkpoint restored from, for the tasks' information. */
+  readonly restoredCheckpointId?: number | undefined;
   /** How tasks treat barriers; undefined when checkpointing is off. */
   readonly checkpointing?: { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE' } | undefined;
 }

@@ -30,6 +30,8 @@ export interface ChainEnvironment {
   readonly clock: Clock;
   readonly processingTimeService: ProcessingTimeService;
   readonly counters: TaskCounters;
+  /** Keyed state to restore, by operator uid (every relevant old subtask's snapshot). */
+  readonly restoredKeyed?: ReadonlyMap<string, readonly Uint8Array[]> | undefined;
   sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
 }
 
@@ -90,14 +92,15 @@ function createOperatorContext(env: ChainEnvironment, operator: ChainedOperator<
   if (operator.node.keyed) {
     const edge = operator.node.inEdges[0];
     if (edge?.partitioner.kind !== 'hash') throw new WeirError('INTERNAL', `${description} is keyed but its input is not partitioned by key`);
-    keyed = {
-      keySelector: edge.partitioner.keySelector,
-      backend: new HeapKeyedStateBackend({
-        keyGroupRange: keyGroupRangeForSubtask(vertex.maxParallelism, vertex.parallelism, subtaskIndex),
-        maxParallelism: vertex.maxParallelism,
-        operatorDescription: description,
-      }),
-    };
+    const backend = new HeapKeyedStateBackend({
+      keyGroupRange: keyGroupRangeForSubtask(vertex.maxParallelism, vertex.parallelism, subtaskIndex),
+      maxParallelism: vertex.maxParallelism,
+      operatorDescription: description,
+    });
+    // Before the operator exists: it may register (and so check) its states in its constructor.
+    const restored = env.restoredKeyed?.get(operator.uid);
+    if (restored !== undefined && restored.length > 0) backend.restore(restored);
+    keyed = { keySelector: edge.partitioner.keySelector, backend };
   }
   return {
     name: operator.node.name,

@@ -46,7 +46,7 @@ export class SourceStreamTask extends StreamTask {
       });
       this.#reader = reader;
       await reader.start();
-      reader.addSplits(this.#splits);
+      reader.addSplits(this.#restoredSplits() ?? this.#splits);
       reader.notifyNoMoreSplits();
     } catch (error) {
       throw this.#sourceFailed('could not start reading', error);
@@ -85,6 +85,15 @@ export class SourceStreamTask extends StreamTask {
       }
     }
     this.schedule();
+  }
+
+  /** The splits (with positions) a checkpoint gave back to this subtask, if the job was restored. */
+  #restoredSplits(): SourceSplit[] | undefined {
+    const head = this.options.vertex.operators[0];
+    const restored = head === undefined ? undefined : this.options.restored?.operators[head.uid];
+    if (restored === undefined) return undefined;
+    const decoder = new TextDecoder();
+    return restored.operator.flatMap((bytes) => JSON.parse(decoder.decode(bytes)) as SourceSplit[]);
   }
 
   /** Injects barrier n between two records (called from the mailbox, so never inside a poll). */

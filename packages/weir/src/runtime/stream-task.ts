@@ -34,6 +34,21 @@ export interface OperatorCheckpointState {
   readonly operator?: Uint8Array | undefined;
 }
 
+/** What a task gets back from a checkpoint, by operator uid. */
+export interface RestoredTaskState {
+  readonly operators: Readonly<
+    Record<
+      string,
+      {
+        /** Keyed state of every old subtask whose key groups overlap this subtask's (rescaling reads only its own). */
+        readonly keyed: readonly Uint8Array[];
+        /** Operator state this subtask takes over (a source: its splits). */
+        readonly operator: readonly Uint8Array[];
+      }
+    >
+  >;
+}
+
 /** What a task reports when its part of checkpoint n is written. */
 export interface TaskCheckpointAck {
   readonly checkpointId: CheckpointId;
@@ -53,6 +68,8 @@ export interface StreamTaskOptions {
   /** Record writers by JobEdge index. */
   readonly writers: ReadonlyMap<number, RecordWriter>;
   readonly mailbox: SlotMailbox;
+  /** State to start from, when the job is restored from a checkpoint. */
+  readonly restored?: RestoredTaskState | undefined;
   readonly clock: Clock;
   sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
   /** The task opened its operators and takes input now. */
@@ -97,7 +114,8 @@ export abstract class StreamTask implements Runnable {
     this.#startedAt = performance.now();
     this.#moveTo('INITIALIZING');
     try {
-      const chain = createOperatorChain({ ...this.options, processingTimeService: this.#processingTimeService, counters: this.counters });
+      const restoredKeyed = new Map(Object.entries(this.options.restored?.operators ?? {}).map(([uid, state]) => [uid, state.keyed]));
+      const chain = createOperatorChain({ ...this.options, processingTimeService: this.#processingTimeService, counters: this.counters, restoredKeyed });
       this.chain = chain;
       for (let i = chain.operators.length - 1; i >= 0; i--) await chain.operators[i]?.instance.open();
       await this.initialize();

@@ -1,22 +1,33 @@
 /**
  * @module The heap keyed state backend (Flink's `HeapKeyedStateBackend`): one per keyed operator
- * subtask, it owns the subtask's key-group range, the current key and one state table per state.
+ * subtask, it owns the subtask's key-group range, the current key, one state table per state and the
+ * timer queues registered for snapshots; it takes copy-on-write snapshots and restores from them.
  */
-import { WeirError } from '../core/errors.ts';
+import { WeirError, describeCause } from '../core/errors.ts';
+import type { CheckpointId } from '../core/ids.ts';
 import type { Key, KeyGroupRange } from '../core/key-groups.ts';
+import { DataInput } from '../types/data-input.ts';
+import { checkCompatibility, serializerFromDescription } from '../types/serializer-from-description.ts';
+import type { TypeSerializer } from '../types/type-serializer.ts';
+import { Types } from '../types/types.ts';
 import type { ReduceFunction } from './aggregate-function.ts';
 import { HeapAggregatingState } from './heap-aggregating-state.ts';
 import { HeapListState } from './heap-list-state.ts';
 import { HeapMapState } from './heap-map-state.ts';
 import { HeapReducingState } from './heap-reducing-state.ts';
+import { HeapTimerQueue } from './heap-timer-queue.ts';
 import { HeapValueState } from './heap-value-state.ts';
 import { InternalKeyContext } from './internal-key-context.ts';
 import type { InternalKvState, InternalStateOf } from './internal-kv-state.ts';
-import { KeyedStateTable } from './keyed-state-table.ts';
-import { VOID_NAMESPACE } from './namespace-id.ts';
+import { readKeyInGroup } from './key-serializer.ts';
+import { KeyedStateSnapshot, KeyedStateSnapshotReader } from './keyed-state-snapshot.ts';
+import { KeyedStateTable, readEntryCount } from './keyed-state-table.ts';
+import { VOID_NAMESPACE, readNamespace } from './namespace-id.ts';
 import { NamespacedStateTable } from './namespaced-state-table.ts';
 import type { StateDescriptor, StateKind } from './state-descriptors.ts';
-import type { StateTable } from './state-table.ts';
+import { checkStateRestore, migrationOf, serializersOfDescriptor, serializersOfMetaInfo } from './state-meta-info.ts';
+import type { ResolvedStateSerializers, StateMetaInfo, TimerQueueMetaInfo } from './state-meta-info.ts';
+import type { StateSerializers, StateTable } from './state-table.ts';
 import type { State, StateOf } from './state.ts';
 
 /** What a `HeapKeyedStateBackend` is built from. */
@@ -28,17 +39,36 @@ export interface HeapKeyedStateBackendOptions {
   readonly operatorDescription?: string;
 }
 
-/** A registered state: its object and table, and how it was first requested. */
+/** A registered state: its object and table, how it was first requested, and its serializers. */
 interface RegisteredKvState {
   readonly kind: StateKind;
   readonly namespaced: boolean;
-  readonly state: State & InternalKvState;
+  /** Undefined for state restored from a snapshot and not requested since. */
+  state: (State & InternalKvState) | undefined;
   readonly table: StateTable<unknown>;
+  /** What snapshots write the table with: the requested descriptor's, or the stored ones until requested. */
+  serializers: ResolvedStateSerializers;
+}
+
+type ActiveKvState = RegisteredKvState & { state: State & InternalKvState };
+
+/** A timer queue whose timers snapshots include. */
+interface RegisteredTimerQueue {
+  readonly queue: HeapTimerQueue<Key, unknown>;
+  readonly meta: TimerQueueMetaInfo;
+  readonly namespace: TypeSerializer<unknown>;
+  /** True for a queue the backend made to hold restored timers until an operator registers its own. */
+  readonly restoredOnly: boolean;
 }
 
 /**
  * Keyed state on the JavaScript heap. An operator calls `setCurrentKey(key)` before it hands a
  * record or timer of `key` to user code; every state object then reads and writes that key's values.
+ *
+ * Checkpoints: `snapshot(id)` is the synchronous phase (it freezes every state table and registered
+ * timer queue in time proportional to key groups, not keys); the returned snapshot's `write()` is the
+ * asynchronous phase. `restore(blobs)` loads the key groups of this backend's range from snapshots of
+ * any parallelism, before the operator touches state.
  *
  * @example
  * const backend = new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 127), maxParallelism: 128 });
@@ -52,6 +82,8 @@ export class HeapKeyedStateBackend {
   readonly operatorDescription: string;
   private readonly keyContext: InternalKeyContext;
   private readonly states = new Map<string, RegisteredKvState>();
+  private readonly timerQueues = new Map<string, RegisteredTimerQueue>();
+  private restored = false;
 
   constructor(options: HeapKeyedStateBackendOptions) {
     const { keyGroupRange, maxParallelism } = options;
@@ -94,7 +126,7 @@ export class HeapKeyedStateBackend {
   getState<D extends StateDescriptor>(descriptor: D): StateOf<D> {
     const registered = this.states.get(descriptor.name);
     // the registry erases the descriptor's type parameters; `kind` and `name` guarantee the match
-    if (registered !== undefined && registered.kind === descriptor.kind && !registered.namespaced) return registered.state as unknown as StateOf<D>;
+    if (registered?.state !== undefined && registered.kind === descriptor.kind && !registered.namespaced) return registered.state as unknown as StateOf<D>;
     return this.register(descriptor, false).state as unknown as StateOf<D>;
   }
 
@@ -105,12 +137,11 @@ export class HeapKeyedStateBackend {
    * keep the object and call `setCurrentNamespace` on it instead.
    */
   getPartitionedState<D extends StateDescriptor>(descriptor: D, namespace: unknown): InternalStateOf<D> {
-    let registered = this.states.get(descriptor.name);
-    if (registered === undefined || registered.kind !== descriptor.kind || !registered.namespaced) {
-      registered = this.register(descriptor, true);
-    }
-    registered.state.setCurrentNamespace(namespace);
-    return registered.state as InternalStateOf<D>;
+    const registered = this.states.get(descriptor.name);
+    let state = registered?.state;
+    if (state === undefined || registered?.kind !== descriptor.kind || !registered.namespaced) state = this.register(descriptor, true).state;
+    state.setCurrentNamespace(namespace);
+    return state as InternalStateOf<D>;
   }
 
   /**
@@ -163,26 +194,250 @@ export class HeapKeyedStateBackend {
     return Array.from(this.states.keys());
   }
 
-  /** Drops all state; any later access throws STATE_ACCESS. */
+  /**
+   * Includes `queue`'s timers in this backend's snapshots under `name`, and hands it the timers a
+   * restore found under that name (in firing order). Call it once per queue, e.g. for an
+   * `InternalTimerService`'s event-time and processing-time queues, before the first snapshot; timers
+   * restored into a processing-time queue need their wake-up armed afterwards (see `queue.peek()`).
+   * `namespaceSerializer` writes the timers' namespaces (windows); it defaults to `Types.generic()`.
+   * The queue must have this backend's key-group range and `maxParallelism`.
+   *
+   * @example
+   * backend.registerTimerQueue('event-time-timers', eventTimers);
+   */
+  registerTimerQueue<N>(name: string, queue: HeapTimerQueue<Key, N>, namespaceSerializer?: TypeSerializer<N>): void {
+    this.checkNotDisposed(`timer queue '${name}'`);
+    const existing = this.timerQueues.get(name);
+    if (existing !== undefined && !existing.restoredOnly) {
+      throw new WeirError('STATE_ACCESS', `a timer queue named '${name}' is already registered in ${this.operatorDescription}`, {
+        hint: 'give every timer queue of an operator its own name; the name identifies its timers in snapshots',
+      });
+    }
+    if (queue.maxParallelism !== this.maxParallelism || queue.keyGroupRange.start !== this.keyGroupRange.start || queue.keyGroupRange.end !== this.keyGroupRange.end) {
+      throw new WeirError(
+        'STATE_ACCESS',
+        `timer queue '${name}' covers key groups ${queue.keyGroupRange.toString()} of ${queue.maxParallelism}, but the state backend of ${this.operatorDescription} covers ${this.keyGroupRange.toString()} of ${this.maxParallelism}`,
+        { hint: "this is a bug: create timer queues with the backend's keyGroupRange and maxParallelism; please report it" },
+      );
+    }
+    const serializer = (namespaceSerializer ?? Types.generic());
+    const meta: TimerQueueMetaInfo = { name, namespace: serializer.describe() };
+    const target = queue as HeapTimerQueue<Key, unknown>;
+    if (existing !== undefined) {
+      const migrate = this.timerNamespaceMigration(existing.meta, meta, serializer);
+      for (let timer = existing.queue.poll(); timer !== undefined; timer = existing.queue.poll()) {
+        target.add({ timestamp: timer.timestamp, key: timer.key, namespace: migrate === undefined ? timer.namespace : migrate(timer.namespace) });
+      }
+    }
+    this.timerQueues.set(name, { queue: target, meta, namespace: serializer, restoredOnly: false });
+  }
+
+  /**
+   * The synchronous phase of a checkpoint: freezes every state (also restored state not requested
+   * since) and every registered timer queue, in time proportional to key groups and states, not keys.
+   * Writes after it copy a key group's map before changing it, so the snapshot keeps this moment's
+   * view. Several snapshots may be outstanding; each must be released.
+   *
+   * @example
+   * const snapshot = backend.snapshot(CheckpointId(3));
+   * const bytes = snapshot.write(); // later, off the record path
+   * snapshot.release();
+   */
+  snapshot(checkpointId: CheckpointId): KeyedStateSnapshot {
+    this.checkNotDisposed('a snapshot');
+    const states = Array.from(this.states.values(), (registered) => ({ serializers: registered.serializers, frozen: registered.table.freeze() }));
+    const timerQueues = Array.from(this.timerQueues.values(), ({ meta, namespace, queue }) => ({ meta, namespace, frozen: queue.freeze() }));
+    return new KeyedStateSnapshot({
+      checkpointId,
+      maxParallelism: this.maxParallelism,
+      keyGroupRange: this.keyGroupRange,
+      operatorDescription: this.operatorDescription,
+      states,
+      timerQueues,
+    });
+  }
+
+  /**
+   * Loads this backend's key groups from the keyed snapshots of one operator at one checkpoint, taken
+   * at any parallelism: pass every old subtask's bytes; key groups outside this backend's range are
+   * skipped without being decoded. Call it once, before any state is written; states registered
+   * already are checked now, the others when first requested (a changed kind or an incompatible type
+   * fails with RESTORE_FAILED, a compatible change such as an added optional field migrates the
+   * values). Timers go to the queue registered under their name (now or later). Damaged bytes fail
+   * with CHECKPOINT_CORRUPT, a changed `maxParallelism` with RESTORE_FAILED.
+   */
+  restore(blobs: readonly Uint8Array[]): void {
+    this.checkNotDisposed('a restore');
+    const where = this.operatorDescription;
+    if (this.restored) throw new WeirError('RESTORE_FAILED', `the keyed state of ${where} was restored twice`, { hint: 'this is a bug in the task runtime: restore once, before open(); please report it' });
+    const written = Array.from(this.states.values()).some((registered) => registered.table.numKeys() > 0) || Array.from(this.timerQueues.values()).some(({ queue }) => !queue.isEmpty());
+    if (written) throw new WeirError('RESTORE_FAILED', `cannot restore the keyed state of ${where}: state was written before the restore`, { hint: 'this is a bug in the task runtime: restore before the operator processes anything; please report it' });
+    this.restored = true;
+
+    const readers = blobs.map((bytes, index) => new KeyedStateSnapshotReader(bytes, { operatorDescription: where, index, count: blobs.length }));
+    for (const reader of readers) {
+      if (reader.maxParallelism !== this.maxParallelism) {
+        throw new WeirError('RESTORE_FAILED', `cannot restore ${where}: its snapshot was taken with maxParallelism ${reader.maxParallelism}, the job now has ${this.maxParallelism}`, {
+          hint: 'maxParallelism is fixed for the life of a job; set it back to the value the snapshot was taken with',
+        });
+      }
+    }
+    const stateTargets = new Map<string, RestoreTarget>();
+    const queueTargets = new Map<string, TimerRestoreTarget>();
+    for (const reader of readers) {
+      for (const meta of reader.metadata.states) if (!stateTargets.has(meta.name)) stateTargets.set(meta.name, this.stateRestoreTarget(meta));
+      for (const meta of reader.metadata.timerQueues) if (!queueTargets.has(meta.name)) queueTargets.set(meta.name, this.timerRestoreTarget(meta));
+    }
+
+    const restoredKeyGroups = new Set<number>();
+    readers.forEach((reader, blob) => {
+      const { states, timerQueues } = reader.metadata;
+      for (const keyGroup of reader.keyGroups()) {
+        if (!this.keyGroupRange.contains(keyGroup)) continue;
+        if (restoredKeyGroups.has(keyGroup)) {
+          throw new WeirError('RESTORE_FAILED', `cannot restore ${where}: key group ${keyGroup} is held by more than one of its ${readers.length} snapshots`, {
+            hint: 'this is a bug in the checkpoint handed to the restore: pass one snapshot per old subtask; please report it',
+          });
+        }
+        restoredKeyGroups.add(keyGroup);
+        states.forEach((meta, section) => {
+          const target = stateTargets.get(meta.name) as RestoreTarget;
+          this.checkSameMeta(target.stored, meta, blob, readers.length);
+          this.readSection(reader, keyGroup, section, `state '${meta.name}'`, (input) => target.table.readKeyGroup(keyGroup, input, target.read));
+        });
+        timerQueues.forEach((meta, i) => {
+          const target = queueTargets.get(meta.name) as TimerRestoreTarget;
+          this.readSection(reader, keyGroup, states.length + i, `timer queue '${meta.name}'`, (input) => this.readTimers(keyGroup, input, target));
+        });
+      }
+    });
+    for (const target of stateTargets.values()) if (target.migrate !== undefined) target.table.transformValues(target.migrate);
+  }
+
+  /** Drops all state; any later access throws STATE_ACCESS. Outstanding snapshots stay writable. */
   dispose(): void {
     for (const registered of this.states.values()) registered.table.clearAll();
     this.states.clear();
+    this.timerQueues.clear();
     this.keyContext.clearCurrentKey();
     this.keyContext.disposed = true;
   }
 
-  private register(descriptor: StateDescriptor, namespaced: boolean): RegisteredKvState {
+  private register(descriptor: StateDescriptor, namespaced: boolean): ActiveKvState {
+    this.checkNotDisposed(`state '${descriptor.name}'`);
+    const existing = this.states.get(descriptor.name);
+    if (existing?.state !== undefined) throw this.conflict(descriptor, existing, namespaced);
+    const serializers = serializersOfDescriptor(descriptor, namespaced);
+    if (existing !== undefined) return this.adoptRestored(existing, descriptor, serializers);
+    const table = createTable(descriptor.name, namespaced, this.keyContext, serializers.copyForUpdate);
+    const registered: ActiveKvState = { kind: descriptor.kind, namespaced, state: createState(descriptor, table), table, serializers };
+    this.states.set(descriptor.name, registered);
+    return registered;
+  }
+
+  /** Turns restored state into requested state: checks the stored types against the descriptor's, migrating if needed. */
+  private adoptRestored(restored: RegisteredKvState, descriptor: StateDescriptor, serializers: ResolvedStateSerializers): ActiveKvState {
+    const action = checkStateRestore(restored.serializers.meta, serializers.meta, this.operatorDescription);
+    if (action.kind === 'migrate') restored.table.transformValues(migrationOf(serializers.value, `state '${descriptor.name}' of ${this.operatorDescription}`));
+    restored.table.copyForUpdate = serializers.copyForUpdate;
+    restored.serializers = serializers;
+    restored.state = createState(descriptor, restored.table);
+    return restored as ActiveKvState;
+  }
+
+  /** Where a stored state's entries go: the registered state (checked now) or a new table awaiting its first request. */
+  private stateRestoreTarget(stored: StateMetaInfo): RestoreTarget {
+    const registered = this.states.get(stored.name);
+    if (registered !== undefined) {
+      const action = checkStateRestore(stored, registered.serializers.meta, this.operatorDescription);
+      if (action.kind === 'use') return { stored, table: registered.table, read: registered.serializers, migrate: undefined };
+      const subject = `state '${stored.name}' of ${this.operatorDescription}`;
+      return { stored, table: registered.table, read: this.storedSerializers(stored), migrate: migrationOf(registered.serializers.value, subject) };
+    }
+    const serializers = this.storedSerializers(stored);
+    const table = createTable(stored.name, stored.namespaced, this.keyContext, serializers.copyForUpdate);
+    this.states.set(stored.name, { kind: stored.kind, namespaced: stored.namespaced, state: undefined, table, serializers });
+    return { stored, table, read: serializers, migrate: undefined };
+  }
+
+  private timerRestoreTarget(stored: TimerQueueMetaInfo): TimerRestoreTarget {
+    const registered = this.timerQueues.get(stored.name);
+    if (registered !== undefined) {
+      const migrate = this.timerNamespaceMigration(stored, registered.meta, registered.namespace);
+      return { queue: registered.queue, read: migrate === undefined ? registered.namespace : this.storedNamespaceSerializer(stored), migrate };
+    }
+    const queue = new HeapTimerQueue<Key, unknown>({ keyGroupRange: this.keyGroupRange, maxParallelism: this.maxParallelism, operatorDescription: this.operatorDescription });
+    const namespace = this.storedNamespaceSerializer(stored);
+    this.timerQueues.set(stored.name, { queue, meta: stored, namespace, restoredOnly: true });
+    return { queue, read: namespace, migrate: undefined };
+  }
+
+  /** How restored timers' namespaces become values of `current`'s namespace type; undefined when they already are. */
+  private timerNamespaceMigration(stored: TimerQueueMetaInfo, current: TimerQueueMetaInfo, serializer: TypeSerializer<unknown>): ((namespace: unknown) => unknown) | undefined {
+    const compatibility = checkCompatibility(stored.namespace, current.namespace);
+    const subject = `the namespaces of timer queue '${current.name}' of ${this.operatorDescription}`;
+    if (compatibility.kind === 'incompatible') {
+      throw new WeirError('RESTORE_FAILED', `cannot restore ${subject}: their type changed incompatibly: ${compatibility.reason}`, {
+        hint: 'keep the window (namespace) type the timers were stored with, or change it compatibly',
+      });
+    }
+    if (compatibility.kind === 'compatible') return undefined;
+    const migrate = migrationOf(serializer, subject);
+    return (namespace) => (namespace === VOID_NAMESPACE ? namespace : migrate(namespace));
+  }
+
+  private storedSerializers(stored: StateMetaInfo): ResolvedStateSerializers {
+    try {
+      return serializersOfMetaInfo(stored);
+    } catch (error) {
+      throw new WeirError('RESTORE_FAILED', `cannot restore state '${stored.name}' of ${this.operatorDescription}: ${describeCause(error)}`, { cause: error, hint: 'the snapshot was written by a newer weir, or is damaged' });
+    }
+  }
+
+  private storedNamespaceSerializer(stored: TimerQueueMetaInfo): TypeSerializer<unknown> {
+    try {
+      return serializerFromDescription(stored.namespace);
+    } catch (error) {
+      throw new WeirError('RESTORE_FAILED', `cannot restore timer queue '${stored.name}' of ${this.operatorDescription}: ${describeCause(error)}`, { cause: error, hint: 'the snapshot was written by a newer weir, or is damaged' });
+    }
+  }
+
+  /** Snapshots of one checkpoint describe a state alike; a difference means they do not belong together. */
+  private checkSameMeta(first: StateMetaInfo, other: StateMetaInfo, blob: number, count: number): void {
+    if (first === other || JSON.stringify(first) === JSON.stringify(other)) return;
+    throw new WeirError('RESTORE_FAILED', `cannot restore state '${first.name}' of ${this.operatorDescription}: keyed state snapshot ${blob + 1} of ${count} describes it differently from another snapshot`, {
+      hint: 'the snapshots handed to the restore come from different checkpoints or job versions; restore from one checkpoint',
+    });
+  }
+
+  private readSection(reader: KeyedStateSnapshotReader, keyGroup: number, section: number, what: string, read: (input: DataInput) => void): void {
+    const input = new DataInput(reader.section(keyGroup, section) as Uint8Array);
+    try {
+      read(input);
+    } catch (error) {
+      if (error instanceof WeirError && error.code !== 'SERIALIZATION_FAILED') throw error;
+      throw reader.corrupt(`${what}, key group ${keyGroup}: ${describeCause(error)}`, undefined, error);
+    }
+    if (input.remaining !== 0) throw reader.corrupt(`${what}, key group ${keyGroup}: ${input.remaining} bytes left over after its entries`);
+  }
+
+  private readTimers(keyGroup: number, input: DataInput, target: TimerRestoreTarget): void {
+    const count = readEntryCount(input);
+    const { queue, read, migrate } = target;
+    for (let i = 0; i < count; i++) {
+      const timestamp = input.readFloat64();
+      const key = readKeyInGroup(input, keyGroup, this.maxParallelism);
+      const namespace = readNamespace(read, input);
+      queue.add({ timestamp, key, namespace: migrate === undefined ? namespace : migrate(namespace) });
+    }
+  }
+
+  private checkNotDisposed(what: string): void {
     if (this.keyContext.disposed) {
-      throw new WeirError('STATE_ACCESS', `state '${descriptor.name}' requested after the state backend of ${this.operatorDescription} was disposed`, {
+      throw new WeirError('STATE_ACCESS', `${what} requested after the state backend of ${this.operatorDescription} was disposed`, {
         hint: 'this is a bug in the operator lifecycle: state must not be used after close()',
       });
     }
-    const existing = this.states.get(descriptor.name);
-    if (existing !== undefined) throw this.conflict(descriptor, existing, namespaced);
-    const table = namespaced ? new NamespacedStateTable<unknown>(descriptor.name, this.keyContext) : new KeyedStateTable<unknown>(descriptor.name, this.keyContext);
-    const registered: RegisteredKvState = { kind: descriptor.kind, namespaced, state: createState(descriptor, table), table };
-    this.states.set(descriptor.name, registered);
-    return registered;
   }
 
   private conflict(descriptor: StateDescriptor, existing: RegisteredKvState, namespaced: boolean): WeirError {
@@ -211,6 +466,24 @@ export class HeapKeyedStateBackend {
     }
     return registered;
   }
+}
+
+/** Where one stored state's entries are read into, with which serializers, and how they migrate after. */
+interface RestoreTarget {
+  readonly stored: StateMetaInfo;
+  readonly table: StateTable<unknown>;
+  readonly read: StateSerializers;
+  readonly migrate: ((value: unknown) => unknown) | undefined;
+}
+
+interface TimerRestoreTarget {
+  readonly queue: HeapTimerQueue<Key, unknown>;
+  readonly read: TypeSerializer<unknown>;
+  readonly migrate: ((namespace: unknown) => unknown) | undefined;
+}
+
+function createTable(name: string, namespaced: boolean, keyContext: InternalKeyContext, copyForUpdate: (value: unknown) => unknown): StateTable<unknown> {
+  return namespaced ? new NamespacedStateTable<unknown>(name, keyContext, copyForUpdate) : new KeyedStateTable<unknown>(name, keyContext, copyForUpdate);
 }
 
 // The descriptor's type parameters are erased at this point; the public signatures (StateOf,

@@ -1,7 +1,9 @@
 /**
  * @module The timer queue of a keyed operator (Flink's `HeapPriorityQueueSet` of
  * `TimerHeapInternalTimer`s): a binary min-heap by timestamp that holds each (timestamp, key,
- * namespace) at most once, with its timers indexed per key group for snapshots and rescaling.
+ * namespace) at most once, with its timers indexed per key group for snapshots and rescaling. The
+ * per-key-group index is copy-on-write, like the state tables, so a snapshot freezes it in
+ * O(key groups) and writes the timers later.
  */
 import { WeirError } from '../core/errors.ts';
 import { keyGroupOf, normalizeKey } from '../core/key-groups.ts';
@@ -52,8 +54,49 @@ export interface HeapTimerQueueOptions {
   readonly operatorDescription?: string;
 }
 
-/** Timers of one key group: by normalized key, then by `dedupKey`. */
-type KeyGroupTimers<K extends Key, N> = Map<NormalizedKey, Map<number | string, TimerHeapInternalTimer<K, N>>>;
+/** Timers of one key, by `dedupKey`. */
+type KeyTimers<K extends Key, N> = Map<number | string, TimerHeapInternalTimer<K, N>>;
+
+/** Timers of one key group, by normalized key; copy-on-write like a `StateMap`. */
+class KeyGroupTimers<K extends Key, N> {
+  readonly byKey: Map<NormalizedKey, KeyTimers<K, N>>;
+  /** How many snapshots hold this index. Above 0 it is frozen: a change replaces it by a `copy()`. */
+  snapshotRefs = 0;
+  /**
+   * Defined while the per-key maps may be shared with a frozen index (this is a shallow copy of one):
+   * the keys whose map this copy has since replaced by its own, so each is copied once.
+   */
+  ownedKeys: Set<NormalizedKey> | undefined = undefined;
+
+  constructor(byKey: Map<NormalizedKey, KeyTimers<K, N>> = new Map()) {
+    this.byKey = byKey;
+  }
+
+  /** A shallow copy: the per-key maps stay shared until one is changed. */
+  copy(): KeyGroupTimers<K, N> {
+    const copy = new KeyGroupTimers<K, N>(new Map(this.byKey));
+    copy.ownedKeys = new Set();
+    return copy;
+  }
+
+  /** The timers of `normalizedKey`, copied first when they may be shared with a frozen index. */
+  writableKeyTimers(normalizedKey: NormalizedKey, keyTimers: KeyTimers<K, N>): KeyTimers<K, N> {
+    const owned = this.ownedKeys;
+    if (owned === undefined || owned.has(normalizedKey)) return keyTimers;
+    const copy = new Map(keyTimers);
+    this.byKey.set(normalizedKey, copy);
+    owned.add(normalizedKey);
+    return copy;
+  }
+}
+
+/** The queue's timers per key group as a snapshot froze them; see `HeapTimerQueue.freeze`. */
+export interface FrozenTimers<K extends Key = Key, N = unknown> {
+  /** The timers of one key group (`keyGroupIndex` counts from the range start), by timestamp, ties in insertion order. */
+  timersOfKeyGroup(keyGroupIndex: number): TimerHeapInternalTimer<K, N>[];
+  /** Drops the snapshot's hold on the index; idempotent. */
+  release(): void;
+}
 
 /**
  * A priority queue of timers ordered by timestamp (ties in insertion order) that holds each
@@ -73,6 +116,8 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
   /** Indexed by `keyGroup - keyGroupRange.start`, like the state tables. */
   private readonly timersByKeyGroup: (KeyGroupTimers<K, N> | undefined)[];
   private nextSequence = 0;
+  /** Snapshots holding parts of the index; at 0 nothing is shared, so copies stop tracking owned keys. */
+  private outstandingSnapshots = 0;
 
   constructor(options: HeapTimerQueueOptions) {
     this.keyGroupRange = options.keyGroupRange;
@@ -118,13 +163,22 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
     const keyGroup = this.keyGroupOf(timer.key);
     const normalizedKey = identityOf(timer.key);
     const dedupKey = dedupKeyOf(timestamp, timer.namespace);
-    const keyGroupTimers = (this.timersByKeyGroup[keyGroup - this.keyGroupRange.start] ??= new Map() as KeyGroupTimers<K, N>);
-    let keyTimers = keyGroupTimers.get(normalizedKey);
+    const index = keyGroup - this.keyGroupRange.start;
+    let keyGroupTimers = this.timersByKeyGroup[index];
+    let keyTimers = keyGroupTimers?.byKey.get(normalizedKey);
+    if (keyTimers !== undefined && keyTimers.has(dedupKey)) return false;
+    if (keyGroupTimers === undefined) {
+      keyGroupTimers = new KeyGroupTimers<K, N>();
+      this.timersByKeyGroup[index] = keyGroupTimers;
+    } else if (keyGroupTimers.snapshotRefs !== 0) {
+      keyGroupTimers = this.copyFrozen(index, keyGroupTimers);
+    }
     if (keyTimers === undefined) {
       keyTimers = new Map();
-      keyGroupTimers.set(normalizedKey, keyTimers);
-    } else if (keyTimers.has(dedupKey)) {
-      return false;
+      keyGroupTimers.byKey.set(normalizedKey, keyTimers);
+      keyGroupTimers.ownedKeys?.add(normalizedKey);
+    } else {
+      keyTimers = keyGroupTimers.writableKeyTimers(normalizedKey, keyTimers);
     }
     const node = new TimerHeapInternalTimer(timer, keyGroup, normalizedKey, dedupKey, this.nextSequence++);
     keyTimers.set(dedupKey, node);
@@ -153,14 +207,50 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
     if (!this.keyGroupRange.contains(keyGroup)) return;
     const keyGroupTimers = this.timersByKeyGroup[keyGroup - this.keyGroupRange.start];
     if (keyGroupTimers === undefined) return;
-    for (const keyTimers of keyGroupTimers.values()) yield* keyTimers.values();
+    for (const keyTimers of keyGroupTimers.byKey.values()) yield* keyTimers.values();
+  }
+
+  /**
+   * Freezes the per-key-group index for a snapshot in O(key groups): later adds and removes copy a
+   * key group's index before changing it, so the snapshot keeps seeing the timers of this moment.
+   */
+  freeze(): FrozenTimers<K, N> {
+    let frozen: (KeyGroupTimers<K, N> | undefined)[] | undefined = this.timersByKeyGroup.slice();
+    for (const keyGroupTimers of frozen) if (keyGroupTimers !== undefined) keyGroupTimers.snapshotRefs++;
+    this.outstandingSnapshots++;
+    return {
+      timersOfKeyGroup: (keyGroupIndex) => {
+        if (frozen === undefined) {
+          throw new WeirError('INTERNAL', `the timer snapshot of ${this.operatorDescription} was written after it was released`, {
+            hint: 'this is a bug: a snapshot must be written before release(); please report it',
+          });
+        }
+        const timers: TimerHeapInternalTimer<K, N>[] = [];
+        const keyGroupTimers = frozen[keyGroupIndex];
+        if (keyGroupTimers !== undefined) for (const keyTimers of keyGroupTimers.byKey.values()) for (const timer of keyTimers.values()) timers.push(timer);
+        return timers.sort((a, b) => (precedes(a, b) ? -1 : 1));
+      },
+      release: () => {
+        if (frozen === undefined) return;
+        for (const keyGroupTimers of frozen) if (keyGroupTimers !== undefined) keyGroupTimers.snapshotRefs--;
+        frozen = undefined;
+        if (--this.outstandingSnapshots > 0) return;
+        for (const keyGroupTimers of this.timersByKeyGroup) if (keyGroupTimers !== undefined) keyGroupTimers.ownedKeys = undefined;
+      },
+    };
   }
 
   private find(timer: InternalTimer<K, N>): TimerHeapInternalTimer<K, N> | undefined {
     const keyGroup = this.keyGroupOf(timer.key);
     const keyGroupTimers = this.timersByKeyGroup[keyGroup - this.keyGroupRange.start];
     const normalizedKey = identityOf(timer.key);
-    return keyGroupTimers?.get(normalizedKey)?.get(dedupKeyOf(timer.timestamp, timer.namespace));
+    return keyGroupTimers?.byKey.get(normalizedKey)?.get(dedupKeyOf(timer.timestamp, timer.namespace));
+  }
+
+  private copyFrozen(index: number, frozen: KeyGroupTimers<K, N>): KeyGroupTimers<K, N> {
+    const copy = frozen.copy();
+    this.timersByKeyGroup[index] = copy;
+    return copy;
   }
 
   private keyGroupOf(key: Key): number {
@@ -170,12 +260,18 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
   }
 
   private unindex(node: TimerHeapInternalTimer<K, N>): void {
-    const keyGroupTimers = this.timersByKeyGroup[node.keyGroup - this.keyGroupRange.start];
+    const index = node.keyGroup - this.keyGroupRange.start;
+    let keyGroupTimers = this.timersByKeyGroup[index];
     if (keyGroupTimers === undefined) return;
-    const keyTimers = keyGroupTimers.get(node.normalizedKey);
-    if (keyTimers === undefined) return;
-    keyTimers.delete(node.dedupKey);
-    if (keyTimers.size === 0) keyGroupTimers.delete(node.normalizedKey);
+    const keyTimers = keyGroupTimers.byKey.get(node.normalizedKey);
+    if (keyTimers === undefined || !keyTimers.has(node.dedupKey)) return;
+    if (keyGroupTimers.snapshotRefs !== 0) keyGroupTimers = this.copyFrozen(index, keyGroupTimers);
+    // the key's last timer: drop its map instead of copying it just to empty it
+    if (keyTimers.size === 1) {
+      keyGroupTimers.byKey.delete(node.normalizedKey);
+      return;
+    }
+    keyGroupTimers.writableKeyTimers(node.normalizedKey, keyTimers).delete(node.dedupKey);
   }
 
   private removeAt(index: number): void {

@@ -1,8 +1,11 @@
 /**
  * @module Namespaces scope keyed state below the key (a window is a namespace). This file owns the void
- * namespace and the string identity by which namespaces are compared.
+ * namespace, the string identity by which namespaces are compared, and their encoding in snapshots.
  */
 import { WeirError } from '../core/errors.ts';
+import type { DataInput } from '../types/data-input.ts';
+import type { DataOutput } from '../types/data-output.ts';
+import type { TypeSerializer } from '../types/type-serializer.ts';
 
 /** The namespace of state scoped to the key alone (Flink's `VoidNamespace.INSTANCE`). */
 export const VOID_NAMESPACE: unique symbol = Symbol('VoidNamespace');
@@ -110,5 +113,32 @@ function invalidNamespace(value: unknown, why: string): WeirError {
     value === undefined ? 'undefined' : typeof value === 'object' && value !== null ? `a ${value.constructor?.name ?? 'object'}` : `a ${typeof value}`;
   return new WeirError('STATE_ACCESS', `cannot use ${what} as a state namespace: ${why}`, {
     hint: 'use plain data as a namespace: strings, numbers, bigints, booleans, arrays or objects of those (a window is { start, end })',
+  });
+}
+
+/** The byte before a namespace in a snapshot. Part of the snapshot format: never renumber. */
+const NamespaceTag = { void: 0, value: 1 } as const;
+
+/**
+ * Writes `namespace` for a snapshot: a tag byte, then (unless it is the void namespace, a symbol no
+ * serializer can write) the namespace itself with `serializer`.
+ */
+export function writeNamespace(namespace: unknown, serializer: TypeSerializer<unknown>, out: DataOutput): void {
+  if (namespace === VOID_NAMESPACE) {
+    out.writeUint8(NamespaceTag.void);
+    return;
+  }
+  out.writeUint8(NamespaceTag.value);
+  serializer.write(namespace, out);
+}
+
+/** Reads a namespace written by {@link writeNamespace}. */
+export function readNamespace(serializer: TypeSerializer<unknown>, input: DataInput): unknown {
+  const position = input.position;
+  const tag = input.readUint8();
+  if (tag === NamespaceTag.void) return VOID_NAMESPACE;
+  if (tag === NamespaceTag.value) return serializer.read(input);
+  throw new WeirError('SERIALIZATION_FAILED', `corrupt namespace at position ${position}: invalid tag ${tag}`, {
+    hint: 'the snapshot is damaged, or was not written by weir',
   });
 }

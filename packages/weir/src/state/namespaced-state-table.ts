@@ -7,16 +7,26 @@
  * key would cost one extra `Map` per key and a cache miss per access (measured: about 2x slower per
  * record over 10k keys). It also makes "every key of this window" a single map walk.
  */
+import { normalizeKey } from '../core/key-groups.ts';
 import type { Key } from '../core/key-groups.ts';
+import type { DataInput } from '../types/data-input.ts';
+import type { DataOutput } from '../types/data-output.ts';
 import type { InternalKeyContext, NormalizedKey } from './internal-key-context.ts';
-import { VOID_NAMESPACE, VOID_NAMESPACE_ID, namespaceId } from './namespace-id.ts';
+import { keySerializer, readKeyInGroup } from './key-serializer.ts';
+import { entryWriteFailed, readEntryCount, writeAfterRelease } from './keyed-state-table.ts';
+import { VOID_NAMESPACE, VOID_NAMESPACE_ID, namespaceId, readNamespace, writeNamespace } from './namespace-id.ts';
 import { OriginalKeys } from './original-keys.ts';
-import type { StateTable } from './state-table.ts';
+import type { FrozenStateTable, StateSerializers, StateTable } from './state-table.ts';
 
 /** The values of one namespace in one key group, and the namespace itself for iteration. */
 export interface NamespaceEntries<S> {
   readonly namespace: unknown;
   readonly entries: Map<NormalizedKey, S>;
+  /**
+   * Defined while the values may be shared with a frozen map: the keys whose values were since copied
+   * for in-place updates (see `StateMap.ownedKeys`).
+   */
+  owned: Set<NormalizedKey> | undefined;
 }
 
 /** One key group's share of a namespaced state. */
@@ -25,9 +35,23 @@ export class NamespacedStateMap<S> {
   readonly namespaces = new Map<string, NamespaceEntries<S>>();
   /** Undefined until the first tuple key; counts one use per (key, namespace) entry. */
   originalKeys: OriginalKeys | undefined = undefined;
+  /** How many snapshots hold this map. Above 0 the map is frozen: a write replaces it by a `copy()`. */
+  snapshotRefs = 0;
 
   originalKey(normalizedKey: NormalizedKey): Key {
     return this.originalKeys === undefined ? normalizedKey : this.originalKeys.originalKey(normalizedKey);
+  }
+
+  /**
+   * A writable copy of this (frozen) map: every namespace's entries are copied, the values shared.
+   * Copying all namespaces at once keeps the write path free of per-namespace freeze checks; window
+   * state has few namespaces per key group.
+   */
+  copy(): NamespacedStateMap<S> {
+    const copy = new NamespacedStateMap<S>();
+    for (const [id, { namespace, entries }] of this.namespaces) copy.namespaces.set(id, { namespace, entries: new Map(entries), owned: new Set() });
+    copy.originalKeys = this.originalKeys?.copy();
+    return copy;
   }
 }
 
@@ -37,13 +61,17 @@ export class NamespacedStateTable<S> implements StateTable<S> {
   readonly namespaced = true;
   /** Indexed by `keyGroup - keyGroupRange.start`; undefined until the key group's first write. */
   readonly stateMaps: (NamespacedStateMap<S> | undefined)[];
+  copyForUpdate: (value: S) => S;
   private readonly keyContext: InternalKeyContext;
   private namespace: unknown = VOID_NAMESPACE;
   private namespaceId = VOID_NAMESPACE_ID;
+  /** Snapshots holding maps of this table; at 0 no value is shared, so copies stop tracking owned keys. */
+  private outstandingSnapshots = 0;
 
-  constructor(name: string, keyContext: InternalKeyContext) {
+  constructor(name: string, keyContext: InternalKeyContext, copyForUpdate: (value: S) => S = (value) => value) {
     this.name = name;
     this.keyContext = keyContext;
+    this.copyForUpdate = copyForUpdate;
     this.stateMaps = new Array<NamespacedStateMap<S> | undefined>(keyContext.keyGroupRange.size).fill(undefined);
   }
 
@@ -58,20 +86,36 @@ export class NamespacedStateTable<S> implements StateTable<S> {
   }
 
   getForUpdate(): S | undefined {
-    return this.get();
+    const context = this.keyContext;
+    const stateMap = this.stateMaps[context.keyGroupIndex];
+    if (stateMap === undefined) {
+      context.checkKeyedContext(this.name);
+      return undefined;
+    }
+    const normalizedKey = context.normalizedKey;
+    let namespace = stateMap.namespaces.get(this.namespaceId);
+    if (namespace === undefined) return undefined;
+    if (stateMap.snapshotRefs !== 0) {
+      if (!namespace.entries.has(normalizedKey)) return undefined;
+      namespace = this.copyFrozen(context.keyGroupIndex, stateMap).namespaces.get(this.namespaceId) ?? namespace;
+    }
+    const value = namespace.entries.get(normalizedKey);
+    const owned = namespace.owned;
+    // primitives are immutable, so only objects a snapshot may share need copying (once per key)
+    if (owned === undefined || typeof value !== 'object' || value === null || owned.has(normalizedKey)) return value;
+    const copy = this.copyForUpdate(value);
+    namespace.entries.set(normalizedKey, copy);
+    owned.add(normalizedKey);
+    return copy;
   }
 
   put(value: S): void {
     const context = this.keyContext;
     let stateMap = this.stateMaps[context.keyGroupIndex];
-    if (stateMap === undefined) {
-      context.checkKeyedContext(this.name);
-      stateMap = new NamespacedStateMap<S>();
-      this.stateMaps[context.keyGroupIndex] = stateMap;
-    }
+    if (stateMap === undefined || stateMap.snapshotRefs !== 0) stateMap = this.writableStateMap();
     let namespace = stateMap.namespaces.get(this.namespaceId);
     if (namespace === undefined) {
-      namespace = { namespace: this.namespace, entries: new Map() };
+      namespace = { namespace: this.namespace, entries: new Map(), owned: undefined };
       stateMap.namespaces.set(this.namespaceId, namespace);
     }
     const entries = namespace.entries;
@@ -82,13 +126,19 @@ export class NamespacedStateTable<S> implements StateTable<S> {
 
   remove(): void {
     const context = this.keyContext;
-    const stateMap = this.stateMaps[context.keyGroupIndex];
+    let stateMap = this.stateMaps[context.keyGroupIndex];
     if (stateMap === undefined) {
       context.checkKeyedContext(this.name);
       return;
     }
-    const namespace = stateMap.namespaces.get(this.namespaceId);
-    if (namespace === undefined || !namespace.entries.delete(context.normalizedKey)) return;
+    let namespace = stateMap.namespaces.get(this.namespaceId);
+    if (namespace === undefined) return;
+    if (stateMap.snapshotRefs !== 0) {
+      if (!namespace.entries.has(context.normalizedKey)) return;
+      stateMap = this.copyFrozen(context.keyGroupIndex, stateMap);
+      namespace = stateMap.namespaces.get(this.namespaceId) ?? namespace;
+    }
+    if (!namespace.entries.delete(context.normalizedKey)) return;
     if (context.tupleKey) stateMap.originalKeys?.release(context.normalizedKey as string);
     // a window's last value gone means the window is gone: keeps the namespace map small
     if (namespace.entries.size === 0) stateMap.namespaces.delete(this.namespaceId);
@@ -111,7 +161,8 @@ export class NamespacedStateTable<S> implements StateTable<S> {
       let merged: S | undefined;
       for (const source of sources) {
         this.setCurrentNamespace(source);
-        const value = this.get();
+        // the first value becomes the merge's accumulator, which `merge` may mutate: it must not be shared with a snapshot
+        const value = merged === undefined ? this.getForUpdate() : this.get();
         if (value === undefined) continue;
         this.remove();
         merged = merged === undefined ? value : merge(merged, value);
@@ -158,6 +209,120 @@ export class NamespacedStateTable<S> implements StateTable<S> {
 
   clearAll(): void {
     this.stateMaps.fill(undefined);
+  }
+
+  freeze(): FrozenStateTable {
+    const frozen = this.stateMaps.slice();
+    for (const stateMap of frozen) if (stateMap !== undefined) stateMap.snapshotRefs++;
+    this.outstandingSnapshots++;
+    return new FrozenNamespacedStateTable(this.name, frozen, () => this.release(frozen));
+  }
+
+  readKeyGroup(keyGroup: number, input: DataInput, serializers: StateSerializers): void {
+    const namespaceCount = readEntryCount(input);
+    if (namespaceCount === 0) return;
+    const maxParallelism = this.keyContext.maxParallelism;
+    const valueSerializer = serializers.value;
+    const stateMap = new NamespacedStateMap<S>();
+    for (let n = 0; n < namespaceCount; n++) {
+      const namespace = readNamespace(serializers.namespace, input);
+      const count = readEntryCount(input);
+      const entries = new Map<NormalizedKey, S>();
+      for (let i = 0; i < count; i++) {
+        const key = readKeyInGroup(input, keyGroup, maxParallelism);
+        const value = valueSerializer.read(input) as S;
+        if (typeof key === 'object') {
+          const normalizedKey = normalizeKey(key) as string;
+          entries.set(normalizedKey, value);
+          (stateMap.originalKeys ??= new OriginalKeys()).retain(normalizedKey, key);
+        } else {
+          entries.set(key, value);
+        }
+      }
+      if (entries.size > 0) stateMap.namespaces.set(namespaceId(namespace), { namespace, entries, owned: undefined });
+    }
+    this.stateMaps[keyGroup - this.keyContext.keyGroupRange.start] = stateMap;
+  }
+
+  transformValues(migrate: (value: S) => S): void {
+    for (let index = 0; index < this.stateMaps.length; index++) {
+      let stateMap = this.stateMaps[index];
+      if (stateMap === undefined) continue;
+      if (stateMap.snapshotRefs !== 0) stateMap = this.copyFrozen(index, stateMap);
+      for (const { entries } of stateMap.namespaces.values()) {
+        for (const [normalizedKey, value] of entries) entries.set(normalizedKey, migrate(value));
+      }
+    }
+  }
+
+  /** The current key group's map, created or copied from a frozen one so that it can be written. */
+  private writableStateMap(): NamespacedStateMap<S> {
+    const context = this.keyContext;
+    context.checkKeyedContext(this.name);
+    const index = context.keyGroupIndex;
+    const existing = this.stateMaps[index];
+    if (existing !== undefined) return this.copyFrozen(index, existing);
+    const stateMap = new NamespacedStateMap<S>();
+    this.stateMaps[index] = stateMap;
+    return stateMap;
+  }
+
+  private copyFrozen(index: number, frozen: NamespacedStateMap<S>): NamespacedStateMap<S> {
+    const copy = frozen.copy();
+    this.stateMaps[index] = copy;
+    return copy;
+  }
+
+  private release(frozen: readonly (NamespacedStateMap<S> | undefined)[]): void {
+    for (const stateMap of frozen) if (stateMap !== undefined) stateMap.snapshotRefs--;
+    if (--this.outstandingSnapshots > 0) return;
+    for (const stateMap of this.stateMaps) {
+      if (stateMap === undefined) continue;
+      for (const namespace of stateMap.namespaces.values()) namespace.owned = undefined;
+    }
+  }
+}
+
+/** A `NamespacedStateTable`'s maps as one snapshot froze them. */
+class FrozenNamespacedStateTable<S> implements FrozenStateTable {
+  private readonly name: string;
+  private stateMaps: readonly (NamespacedStateMap<S> | undefined)[] | undefined;
+  private readonly onRelease: () => void;
+
+  constructor(name: string, stateMaps: readonly (NamespacedStateMap<S> | undefined)[], onRelease: () => void) {
+    this.name = name;
+    this.stateMaps = stateMaps;
+    this.onRelease = onRelease;
+  }
+
+  writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void {
+    if (this.stateMaps === undefined) throw writeAfterRelease(this.name);
+    const stateMap = this.stateMaps[keyGroupIndex];
+    if (stateMap === undefined) {
+      out.writeVarUint(0);
+      return;
+    }
+    const valueSerializer = serializers.value;
+    out.writeVarUint(stateMap.namespaces.size);
+    for (const { namespace, entries } of stateMap.namespaces.values()) {
+      writeNamespace(namespace, serializers.namespace, out);
+      out.writeVarUint(entries.size);
+      for (const [normalizedKey, value] of entries) {
+        const key = stateMap.originalKey(normalizedKey);
+        keySerializer.write(key, out);
+        try {
+          valueSerializer.write(value, out);
+        } catch (error) {
+          throw entryWriteFailed(key, error);
+        }
+      }
+    }
+  }
+
+  release(): void {
+    if (this.stateMaps === undefined) return;
+    this.stateMaps = undefined;
+    this.onRelease();
   }
 }
 

@@ -28,6 +28,16 @@ export class OriginalKeys {
     if (original !== undefined && --original.uses === 0) this.byNormalizedKey.delete(normalizedKey);
   }
 
+  /**
+   * An independent copy, for the copy a write makes of a key group's map that a snapshot froze: the
+   * use counts change with writes, so the frozen map must keep its own.
+   */
+  copy(): OriginalKeys {
+    const copy = new OriginalKeys();
+    for (const [normalizedKey, { key, uses }] of this.byNormalizedKey) copy.byNormalizedKey.set(normalizedKey, { key, uses });
+    return copy;
+  }
+
   /** The key as the operator passed it, for an entry's normalized key. */
   originalKey(normalizedKey: NormalizedKey): Key {
     if (typeof normalizedKey !== 'string') return normalizedKey;

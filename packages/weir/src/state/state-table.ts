@@ -10,10 +10,34 @@
  *   asynchronous part writes one key group after the other;
  * - rescaling hands whole key-group maps to the subtask that now owns the group.
  * Values are mutated in place (list arrays, user maps, accumulators), so every in-place write goes
- * through `getForUpdate()`: the one seam where copy-on-write will copy a value that a snapshot still
+ * through `getForUpdate()`: the one seam where copy-on-write copies a value that a snapshot still
  * references. Tuple keys are stored by their normalized string; `OriginalKeys` keeps the tuple.
+ *
+ * Copy-on-write: `freeze()` counts a snapshot on every key group's current map (`snapshotRefs`). A
+ * write to a map with `snapshotRefs > 0` first replaces it by a copy (the map is copied, the values
+ * are shared), and the copy remembers which keys' values it owns, so `getForUpdate()` copies a shared
+ * value once (`copyForUpdate`) before the caller mutates it. Values written with `put` are new
+ * objects by contract; values are never mutated except through `getForUpdate()`.
  */
 import type { Key } from '../core/key-groups.ts';
+import type { DataInput } from '../types/data-input.ts';
+import type { DataOutput } from '../types/data-output.ts';
+import type { TypeSerializer } from '../types/type-serializer.ts';
+
+/** The serializers one state's entries are written to and read from a snapshot with. */
+export interface StateSerializers {
+  readonly namespace: TypeSerializer<unknown>;
+  /** What the table holds per key: the value, the list's array, the user map or the accumulator. */
+  readonly value: TypeSerializer<unknown>;
+}
+
+/** One state's key-group maps as a snapshot froze them; written later, off the record path. */
+export interface FrozenStateTable {
+  /** Writes the entries of one key group (`keyGroupIndex` counts from the range start). */
+  writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void;
+  /** Drops the snapshot's hold on the maps; idempotent. */
+  release(): void;
+}
 
 /** One state's values for every key (and namespace) of a backend's key-group range. */
 export interface StateTable<S> {
@@ -41,4 +65,18 @@ export interface StateTable<S> {
   numKeys(): number;
   /** Drops every value of every key group (dispose). */
   clearAll(): void;
+  /**
+   * Copies a value that a snapshot may share before `getForUpdate` hands it out for mutation: the
+   * list's array, the user map, the accumulator. Set by the backend from the state's kind.
+   */
+  copyForUpdate: (value: S) => S;
+  /** Freezes every key group's current map for a snapshot, in time proportional to key groups. */
+  freeze(): FrozenStateTable;
+  /**
+   * Loads one key group's entries as `FrozenStateTable.writeKeyGroup` wrote them (restore). Throws
+   * SERIALIZATION_FAILED for a key that does not belong to `keyGroup`.
+   */
+  readKeyGroup(keyGroup: number, input: DataInput, serializers: StateSerializers): void;
+  /** Replaces every value by `migrate(value)` (schema migration after a restore); frozen maps are copied first. */
+  transformValues(migrate: (value: S) => S): void;
 }

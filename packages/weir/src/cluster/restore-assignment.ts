@@ -1,0 +1,104 @@
+/**
+ * @module Restoring a job from a completed checkpoint: match the checkpoint's operators to the job's by
+ * uid, and hand each new subtask its share: the keyed state of every old subtask whose key groups
+ * overlap its own (so a changed parallelism redistributes key groups), and operator state (source
+ * splits) spread over the new subtasks.
+ */
+import { dirname, basename } from 'node:path';
+import { WeirError } from '../core/errors.ts';
+import { keyGroupRangeForSubtask } from '../core/key-groups.ts';
+import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
+import type { StateHandle } from '../checkpoint/checkpoint-metadata.ts';
+import type { CheckpointStorage, CompletedCheckpointRef } from '../checkpoint/checkpoint-storage.ts';
+import { FileCheckpointStorage } from '../checkpoint/file-checkpoint-storage.ts';
+import type { JobGraph, JobVertex } from '../graph/job-graph.ts';
+import type { OperatorSpec } from '../operators/operator-spec.ts';
+import type { RestoredTaskState } from '../runtime/stream-task.ts';
+
+/** Restored state by vertex id, then subtask. */
+export type RestoredJobState = Record<string, Record<number, RestoredTaskState>>;
+
+export interface RestoreOptions {
+  /** Drop state of operators that are no longer in the job instead of failing (`-n`). */
+  readonly allowNonRestoredState: boolean;
+}
+
+/**
+ * Finds the checkpoint to start from: `latest` is the newest completed checkpoint of a job with this
+ * name under `state.checkpoints.dir`; anything else is a path to a checkpoint directory or `_metadata`.
+ */
+export async function resolveCheckpoint(from: string, jobName: string, config: CheckpointConfigData): Promise<{ ref: CompletedCheckpointRef; storage: CheckpointStorage }> {
+  if (from === 'latest') {
+    if (config.checkpointStorage === null) {
+      throw new WeirError('RESTORE_FAILED', "--from-checkpoint latest needs a checkpoint directory, and the job has none", {
+        hint: 'set state.checkpoints.dir in weir.yaml (or env.getCheckpointConfig().setCheckpointStorage(dir)), or give the path of a checkpoint',
+      });
+    }
+    const storage = new FileCheckpointStorage({ directory: config.checkpointStorage });
+    const invalid: string[] = [];
+    const completed = (await storage.listCompleted(undefined, (directory, reason) => invalid.push(`${directory}: ${reason}`))).filter((c) => c.metadata.jobName === jobName);
+    const latest = completed[0];
+    if (latest === undefined) {
+      throw new WeirError('RESTORE_FAILED', `no completed checkpoint of job '${jobName}' under ${config.checkpointStorage}`, {
+        hint: invalid.length > 0 ? `skipped, not complete or damaged: ${invalid.join('; ')}` : 'run the job with checkpointing enabled first',
+      });
+    }
+    return { ref: latest, storage };
+  }
+  const path = basename(from) === '_metadata' ? dirname(from) : from;
+  const storage = new FileCheckpointStorage({ directory: config.checkpointStorage ?? dirname(dirname(path)) });
+  return { ref: await storage.loadCheckpoint(from), storage };
+}
+
+/** Reads the state files a job needs from `ref` and assigns them to subtasks. */
+export async function assignRestoredState(
+  ref: CompletedCheckpointRef,
+  storage: CheckpointStorage,
+  graph: JobGraph<OperatorSpec>,
+  options: RestoreOptions,
+): Promise<RestoredJobState> {
+  const vertexOf = new Map<string, JobVertex<OperatorSpec>>();
+  for (const vertex of graph.vertices) for (const operator of vertex.operators) vertexOf.set(operator.uid, vertex);
+  const unmatched = ref.metadata.operators.filter((o) => !vertexOf.has(o.uid) && o.subtasks.some((s) => s.keyedState !== undefined || s.operatorState !== undefined));
+  if (unmatched.length > 0 && !options.allowNonRestoredState) {
+    throw new WeirError(
+      'RESTORE_FAILED',
+      `checkpoint ${ref.checkpointId} (${ref.directory}) holds state of operators that are not in job '${graph.jobName}': ${unmatched.map((o) => `'${o.name}' (uid ${o.uid})`).join(', ')}`,
+      { hint: 'give those operators their old uids, or drop their state with --allow-non-restored-state (-n)' },
+    );
+  }
+  const cache = new Map<string, Promise<Uint8Array>>();
+  const read = (handle: StateHandle): Promise<Uint8Array> => {
+    let bytes = cache.get(handle.path);
+    if (bytes === undefined) {
+      bytes = storage.readState(ref.directory, handle);
+      cache.set(handle.path, bytes);
+    }
+    return bytes;
+  };
+  const restored: RestoredJobState = {};
+  for (const snapshot of ref.metadata.operators) {
+    const vertex = vertexOf.get(snapshot.uid);
+    if (vertex === undefined) continue;
+    if (snapshot.maxParallelism !== vertex.maxParallelism && snapshot.subtasks.some((s) => s.keyedState !== undefined)) {
+      throw new WeirError('RESTORE_FAILED', `operator '${snapshot.name}' (uid ${snapshot.uid}) was checkpointed with maxParallelism ${snapshot.maxParallelism}, the job now has ${vertex.maxParallelism}`, {
+        hint: 'maxParallelism is fixed for the life of keyed state; set it back with setMaxParallelism',
+      });
+    }
+    const byVertex = (restored[vertex.id] ??= {});
+    for (let subtask = 0; subtask < vertex.parallelism; subtask++) {
+      const range = keyGroupRangeForSubtask(vertex.maxParallelism, vertex.parallelism, subtask);
+      const keyed: Uint8Array[] = [];
+      const operator: Uint8Array[] = [];
+      for (const old of snapshot.subtasks) {
+        const handle = old.keyedState;
+        if (handle !== undefined && handle.keyGroupStart <= range.end && handle.keyGroupEnd >= range.start) keyed.push(await read(handle));
+        // Operator state: old subtask j goes to new subtask j mod p (same parallelism: each keeps its own).
+        if (old.operatorState !== undefined && old.subtask % vertex.parallelism === subtask) operator.push(await read(old.operatorState));
+      }
+      const task = (byVertex[subtask] ??= { operators: {} });
+      (task.operators as Record<string, { keyed: Uint8Array[]; operator: Uint8Array[] }>)[snapshot.uid] = { keyed, operator };
+    }
+  }
+  return restored;
+}

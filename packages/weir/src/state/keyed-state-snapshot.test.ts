@@ -1,0 +1,560 @@
+/**
+ * @module Tests of keyed snapshots and restore: copy-on-write keeps a snapshot's view while writes go
+ * on, restores at other parallelisms give back exactly the reference state per key, damaged bytes and
+ * type changes fail clearly, and the synchronous phase stays short with a million keys.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { WeirError } from '../core/errors.ts';
+import { CheckpointId } from '../core/ids.ts';
+import { KeyGroupRange, keyGroupOf, keyGroupRangeForSubtask } from '../core/key-groups.ts';
+import type { Key } from '../core/key-groups.ts';
+import { Types } from '../types/types.ts';
+import type { AggregateFunction } from './aggregate-function.ts';
+import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
+import { HeapTimerQueue } from './heap-timer-queue.ts';
+import { VOID_NAMESPACE, namespaceId } from './namespace-id.ts';
+import {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './state-descriptors.ts';
+
+const MAX_PARALLELISM = 128;
+const FULL_RANGE = new KeyGroupRange(0, MAX_PARALLELISM - 1);
+const OPERATOR = "operator 'count' (uid count)";
+
+/** Deterministic random numbers (mulberry32), so a failing run can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(items: readonly T[], next: () => number): T {
+  return items[Math.floor(next() * items.length)] as T;
+}
+
+/** A reference identity for keys: tuples by content, primitives by type and value. */
+function refId(key: Key): string {
+  return typeof key === 'object' ? `tuple:${JSON.stringify(key.map((part) => (typeof part === 'bigint' ? `${part}n` : part)))}` : `${typeof key}:${String(key)}`;
+}
+
+/** Keys of every shape. */
+const KEYS: Key[] = Array.from({ length: 400 }, (_, i) => [`user-${i}`, i * 3 + 0.5, ['tuple', i, i % 2 === 0], BigInt(i) * 1000n][i % 4] as Key);
+const WINDOWS = [0, 1, 2, 3].map((w) => ({ start: w * 10, end: w * 10 + 10 }));
+
+interface Average {
+  sum: number;
+  count: number;
+}
+
+/** Mutates its accumulator in place, the case copy-on-write must protect snapshots from. */
+const averageFunction: AggregateFunction<number, Average, number> = {
+  createAccumulator: () => ({ sum: 0, count: 0 }),
+  add: (value, acc) => {
+    acc.sum += value;
+    acc.count += 1;
+    return acc;
+  },
+  getResult: (acc) => acc.sum / acc.count,
+  merge: (a, b) => {
+    a.sum += b.sum;
+    a.count += b.count;
+    return a;
+  },
+};
+
+const descriptors = {
+  count: new ValueStateDescriptor('count', Types.number),
+  events: new ListStateDescriptor('events', Types.string),
+  tags: new MapStateDescriptor('tags', Types.string, Types.int),
+  sum: new ReducingStateDescriptor<number>('sum', (a, b) => a + b, Types.number),
+  average: new AggregatingStateDescriptor('average', averageFunction, Types.object({ sum: Types.number, count: Types.number })),
+  // no serializer: Types.generic() is used
+  window: new ListStateDescriptor<number>('window-contents'),
+};
+
+/** Everything written, in plain Maps keyed by `refId`, with the keys themselves to read back. */
+interface Reference {
+  keys: Map<string, Key>;
+  count: Map<string, number>;
+  events: Map<string, string[]>;
+  tags: Map<string, Map<string, number>>;
+  sum: Map<string, number>;
+  average: Map<string, Average>;
+  /** By key, then window id. */
+  window: Map<string, Map<string, number[]>>;
+  /** `timestamp|refId|namespaceId` */
+  timers: Set<string>;
+}
+
+function emptyReference(): Reference {
+  return { keys: new Map(), count: new Map(), events: new Map(), tags: new Map(), sum: new Map(), average: new Map(), window: new Map(), timers: new Set() };
+}
+
+function cloneReference(reference: Reference): Reference {
+  return {
+    keys: new Map(reference.keys),
+    count: new Map(reference.count),
+    events: new Map(Array.from(reference.events, ([id, list]) => [id, [...list]])),
+    tags: new Map(Array.from(reference.tags, ([id, map]) => [id, new Map(map)])),
+    sum: new Map(reference.sum),
+    average: new Map(Array.from(reference.average, ([id, acc]) => [id, { ...acc }])),
+    window: new Map(Array.from(reference.window, ([id, windows]) => [id, new Map(Array.from(windows, ([w, list]) => [w, [...list]]))])),
+    timers: new Set(reference.timers),
+  };
+}
+
+/** An operator subtask under test: its backend, its state objects and its registered timer queue. */
+class Subtask {
+  readonly backend: HeapKeyedStateBackend;
+  readonly timers: HeapTimerQueue;
+  readonly range: KeyGroupRange;
+
+  constructor(range: KeyGroupRange, blobs?: readonly Uint8Array[]) {
+    this.range = range;
+    this.backend = new HeapKeyedStateBackend({ keyGroupRange: range, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    if (blobs !== undefined) this.backend.restore(blobs);
+    this.timers = new HeapTimerQueue({ keyGroupRange: range, maxParallelism: MAX_PARALLELISM });
+    this.backend.registerTimerQueue('timers', this.timers);
+  }
+
+  owns(key: Key): boolean {
+    return this.range.contains(keyGroupOf(key, MAX_PARALLELISM));
+  }
+
+  /** One random write of any kind to `key`, applied to the backend and to `reference` alike. */
+  randomWrite(key: Key, reference: Reference, next: () => number, step: number): void {
+    const { backend } = this;
+    const id = refId(key);
+    reference.keys.set(id, key);
+    backend.setCurrentKey(key);
+    const op = Math.floor(next() * 16);
+    switch (op) {
+      case 0:
+      case 1: {
+        backend.getState(descriptors.count).update(step);
+        reference.count.set(id, step);
+        break;
+      }
+      case 2:
+        backend.getState(descriptors.count).clear();
+        reference.count.delete(id);
+        break;
+      case 3:
+      case 4: {
+        backend.getState(descriptors.events).add(`e${step}`);
+        reference.events.set(id, [...(reference.events.get(id) ?? []), `e${step}`]);
+        break;
+      }
+      case 5: {
+        const elements = [`u${step}`, `v${step}`];
+        backend.getState(descriptors.events).update(elements);
+        reference.events.set(id, elements);
+        break;
+      }
+      case 6:
+      case 7: {
+        const tag = `t${Math.floor(next() * 5)}`;
+        backend.getState(descriptors.tags).put(tag, step);
+        reference.tags.set(id, new Map(reference.tags.get(id) ?? []).set(tag, step));
+        break;
+      }
+      case 8: {
+        const tag = `t${Math.floor(next() * 5)}`;
+        backend.getState(descriptors.tags).remove(tag);
+        const map = new Map(reference.tags.get(id) ?? []);
+        map.delete(tag);
+        if (map.size === 0) reference.tags.delete(id);
+        else reference.tags.set(id, map);
+        break;
+      }
+      case 9: {
+        backend.getState(descriptors.sum).add(step);
+        reference.sum.set(id, (reference.sum.get(id) ?? 0) + step);
+        break;
+      }
+      case 10: {
+        backend.getState(descriptors.average).add(step);
+        const acc = reference.average.get(id) ?? { sum: 0, count: 0 };
+        reference.average.set(id, { sum: acc.sum + step, count: acc.count + 1 });
+        break;
+      }
+      case 11: {
+        const window = pick(WINDOWS, next);
+        backend.getPartitionedState(descriptors.window, window).add(step);
+        const windows = new Map(reference.window.get(id) ?? []);
+        windows.set(namespaceId(window), [...(windows.get(namespaceId(window)) ?? []), step]);
+        reference.window.set(id, windows);
+        break;
+      }
+      case 12: {
+        const window = pick(WINDOWS, next);
+        backend.getPartitionedState(descriptors.window, window).clear();
+        const windows = new Map(reference.window.get(id) ?? []);
+        windows.delete(namespaceId(window));
+        if (windows.size === 0) reference.window.delete(id);
+        else reference.window.set(id, windows);
+        break;
+      }
+      case 13: {
+        // merge windows 1 and 2 into window 0, as merging window assigners do
+        const [target, ...sources] = [WINDOWS[0], WINDOWS[1], WINDOWS[2]];
+        backend.getPartitionedState(descriptors.window, target).mergeNamespaces(target, sources);
+        const windows = new Map(reference.window.get(id) ?? []);
+        const merged = sources.flatMap((source) => windows.get(namespaceId(source)) ?? []);
+        for (const source of sources) windows.delete(namespaceId(source));
+        if (merged.length > 0) windows.set(namespaceId(target), [...(windows.get(namespaceId(target)) ?? []), ...merged]);
+        if (windows.size === 0) reference.window.delete(id);
+        else reference.window.set(id, windows);
+        break;
+      }
+      case 14: {
+        const namespace = next() < 0.5 ? VOID_NAMESPACE : pick(WINDOWS, next);
+        const timestamp = Math.floor(next() * 50);
+        this.timers.add({ timestamp, key, namespace });
+        reference.timers.add(`${timestamp}|${id}|${namespaceId(namespace)}`);
+        break;
+      }
+      default: {
+        const timer = Array.from(reference.timers).find((entry) => entry.split('|')[1] === id);
+        if (timer === undefined) break;
+        const [timestamp, , ns] = timer.split('|') as [string, string, string];
+        const namespace = ns === '' ? VOID_NAMESPACE : WINDOWS.find((window) => namespaceId(window) === ns);
+        assert.ok(this.timers.remove({ timestamp: Number(timestamp), key, namespace }));
+        reference.timers.delete(timer);
+      }
+    }
+  }
+
+  /** Asserts that every state holds exactly `reference`'s entries for the keys this subtask owns. */
+  assertHolds(reference: Reference): void {
+    const { backend } = this;
+    const owned = (map: Map<string, unknown>): number => Array.from(map.keys()).filter((id) => this.owns(reference.keys.get(id) as Key)).length;
+    for (const [id, key] of reference.keys) {
+      if (!this.owns(key)) continue;
+      backend.setCurrentKey(key);
+      assert.equal(backend.getState(descriptors.count).value(), reference.count.get(id), `count of ${id}`);
+      assert.deepEqual([...backend.getState(descriptors.events).get()], reference.events.get(id) ?? [], `events of ${id}`);
+      assert.deepEqual(new Map(backend.getState(descriptors.tags).entries()), reference.tags.get(id) ?? new Map(), `tags of ${id}`);
+      assert.equal(backend.getState(descriptors.sum).get(), reference.sum.get(id), `sum of ${id}`);
+      const average = reference.average.get(id);
+      assert.equal(backend.getState(descriptors.average).get(), average === undefined ? undefined : average.sum / average.count, `average of ${id}`);
+      for (const window of WINDOWS) {
+        const expected = reference.window.get(id)?.get(namespaceId(window)) ?? [];
+        assert.deepEqual([...backend.getPartitionedState(descriptors.window, window).get()], expected, `window ${namespaceId(window)} of ${id}`);
+      }
+    }
+    assert.equal(backend.numKeys('count'), owned(reference.count));
+    assert.equal(backend.numKeys('events'), owned(reference.events));
+    assert.equal(backend.numKeys('tags'), owned(reference.tags));
+    assert.equal(backend.numKeys('sum'), owned(reference.sum));
+    assert.equal(backend.numKeys('average'), owned(reference.average));
+    assert.equal(backend.numKeys('window-contents'), owned(reference.window));
+    const expectedTimers = Array.from(reference.timers).filter((timer) => this.owns(reference.keys.get(timer.split('|')[1] as string) as Key));
+    assert.deepEqual(this.timerEntries().sort(), expectedTimers.sort(), 'timers');
+  }
+
+  /** The queued timers as reference entries, without changing the queue. */
+  timerEntries(): string[] {
+    const entries: string[] = [];
+    for (let keyGroup = this.range.start; keyGroup <= this.range.end; keyGroup++) {
+      for (const timer of this.timers.getSubsetForKeyGroup(keyGroup)) entries.push(`${timer.timestamp}|${refId(timer.key)}|${namespaceId(timer.namespace)}`);
+    }
+    return entries;
+  }
+}
+
+function writeRandomly(subtasks: readonly Subtask[], reference: Reference, seed: number, operations: number): void {
+  const next = random(seed);
+  for (let step = 0; step < operations; step++) {
+    const key = pick(KEYS, next);
+    const subtask = subtasks.find((candidate) => candidate.owns(key)) as Subtask;
+    subtask.randomWrite(key, reference, next, step);
+  }
+}
+
+function expectError(fn: () => unknown, code: string, ...fragments: string[]): WeirError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof WeirError, `expected a WeirError ${code}, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  for (const fragment of fragments) assert.ok(caught.message.includes(fragment), `'${caught.message}' should mention '${fragment}'`);
+  return caught;
+}
+
+describe('copy-on-write snapshots', () => {
+  test('a snapshot still restores exactly the frozen view after values, lists, maps, windows and timers keep changing', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 1, 6000);
+    const snapshot = subtask.backend.snapshot(CheckpointId(1));
+    const frozen = cloneReference(reference);
+    writeRandomly([subtask], reference, 2, 6000);
+
+    const bytes = snapshot.write();
+    snapshot.release();
+    new Subtask(FULL_RANGE, [bytes]).assertHolds(frozen);
+    // and the live state followed every write, through the copies
+    subtask.assertHolds(reference);
+  });
+
+  test('writes after release change the live state in place and a new snapshot sees them', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 3, 3000);
+    const first = subtask.backend.snapshot(CheckpointId(1));
+    writeRandomly([subtask], reference, 4, 1000);
+    first.release();
+    writeRandomly([subtask], reference, 5, 3000);
+    const second = subtask.backend.snapshot(CheckpointId(2));
+    const expected = cloneReference(reference);
+    writeRandomly([subtask], reference, 6, 3000);
+    new Subtask(FULL_RANGE, [second.write()]).assertHolds(expected);
+    subtask.assertHolds(reference);
+  });
+
+  test('two outstanding snapshots each restore their own moment', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 7, 3000);
+    const first = subtask.backend.snapshot(CheckpointId(1));
+    const atFirst = cloneReference(reference);
+    writeRandomly([subtask], reference, 8, 3000);
+    const second = subtask.backend.snapshot(CheckpointId(2));
+    const atSecond = cloneReference(reference);
+    writeRandomly([subtask], reference, 9, 3000);
+
+    new Subtask(FULL_RANGE, [first.write()]).assertHolds(atFirst);
+    first.release();
+    writeRandomly([subtask], reference, 10, 3000);
+    new Subtask(FULL_RANGE, [second.write()]).assertHolds(atSecond);
+    second.release();
+    subtask.assertHolds(reference);
+  });
+
+  test('a snapshot written twice gives the same bytes, and writing after release is refused', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    writeRandomly([subtask], emptyReference(), 11, 500);
+    const snapshot = subtask.backend.snapshot(CheckpointId(4));
+    assert.deepEqual(snapshot.write(), snapshot.write());
+    snapshot.release();
+    snapshot.release();
+    expectError(() => snapshot.write(), 'INTERNAL', 'after release');
+  });
+
+  test('tuple keys come back as the tuples the operator used', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const key: Key = ['app', 7, true, 9n];
+    subtask.backend.setCurrentKey(key);
+    subtask.backend.getState(descriptors.count).update(1);
+    const restored = new Subtask(FULL_RANGE, [subtask.backend.snapshot(CheckpointId(1)).write()]);
+    assert.deepEqual(Array.from(restored.backend.getKeys('count')), [key]);
+  });
+});
+
+describe('restore at another parallelism', () => {
+  test('rescaling 2 -> 3 -> 1 gives every subtask exactly the reference state of the keys it owns', () => {
+    const ranges = (parallelism: number): KeyGroupRange[] => Array.from({ length: parallelism }, (_, i) => keyGroupRangeForSubtask(MAX_PARALLELISM, parallelism, i));
+    const reference = emptyReference();
+    const two = ranges(2).map((range) => new Subtask(range));
+    writeRandomly(two, reference, 12, 8000);
+    const blobsOfTwo = two.map((subtask) => subtask.backend.snapshot(CheckpointId(1)).write());
+
+    const three = ranges(3).map((range) => new Subtask(range, blobsOfTwo));
+    for (const subtask of three) subtask.assertHolds(reference);
+    writeRandomly(three, reference, 13, 8000);
+    const blobsOfThree = three.map((subtask) => subtask.backend.snapshot(CheckpointId(2)).write());
+
+    const [one] = ranges(1).map((range) => new Subtask(range, blobsOfThree));
+    (one as Subtask).assertHolds(reference);
+  });
+
+  test('a restored state nobody requested before the next checkpoint is carried into it', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 14, 2000);
+    const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    restored.restore([subtask.backend.snapshot(CheckpointId(1)).write()]);
+    // no state requested, no timer queue registered: the next checkpoint must still hold them all
+    const again = new Subtask(FULL_RANGE, [restored.snapshot(CheckpointId(2)).write()]);
+    again.assertHolds(reference);
+  });
+
+  test('state registered before the restore is filled by it', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 15, 2000);
+    const bytes = subtask.backend.snapshot(CheckpointId(1)).write();
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const count = backend.getState(descriptors.count);
+    backend.restore([bytes]);
+    for (const [id, value] of reference.count) {
+      backend.setCurrentKey(reference.keys.get(id) as Key);
+      assert.equal(count.value(), value);
+    }
+  });
+
+  test('a restore after state was written, a second restore, or another maxParallelism fail clearly', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    writeRandomly([subtask], emptyReference(), 16, 200);
+    const bytes = subtask.backend.snapshot(CheckpointId(1)).write();
+    expectError(() => subtask.backend.restore([bytes]), 'RESTORE_FAILED', OPERATOR, 'written before the restore');
+    const fresh = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    fresh.restore([bytes]);
+    expectError(() => fresh.restore([bytes]), 'RESTORE_FAILED', 'restored twice');
+    const wider = new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 255), maxParallelism: 256, operatorDescription: OPERATOR });
+    expectError(() => wider.restore([bytes]), 'RESTORE_FAILED', 'maxParallelism 128', '256');
+  });
+});
+
+describe('damaged snapshots', () => {
+  const subtask = new Subtask(FULL_RANGE);
+  writeRandomly([subtask], emptyReference(), 17, 2000);
+  const bytes = subtask.backend.snapshot(CheckpointId(1)).write();
+  const restoreFrom = (blob: Uint8Array): void => new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR }).restore([blob]);
+
+  test('a truncated snapshot fails with CHECKPOINT_CORRUPT naming the operator', () => {
+    for (const length of [0, 3, 20, bytes.length >> 1, bytes.length - 1]) {
+      expectError(() => restoreFrom(bytes.subarray(0, length)), 'CHECKPOINT_CORRUPT', OPERATOR, 'snapshot 1 of 1');
+    }
+  });
+
+  test('bytes that are not a keyed snapshot, or of an unknown format version, fail clearly', () => {
+    expectError(() => restoreFrom(new TextEncoder().encode('definitely not a snapshot')), 'CHECKPOINT_CORRUPT', 'header');
+    const newer = bytes.slice();
+    newer[4] = 99;
+    expectError(() => restoreFrom(newer), 'CHECKPOINT_CORRUPT', 'format version 99');
+  });
+
+  test('damaged entries fail with CHECKPOINT_CORRUPT naming the key group', () => {
+    // scribble over the data section (the last bytes): each variant must fail, never restore garbage silently
+    let failures = 0;
+    for (let offset = 1; offset <= 64; offset++) {
+      const damaged = bytes.slice();
+      damaged.fill(0xff, damaged.length - offset * 16, damaged.length - offset * 16 + 8);
+      try {
+        restoreFrom(damaged);
+      } catch (error) {
+        assert.ok(error instanceof WeirError && error.code === 'CHECKPOINT_CORRUPT', String(error));
+        assert.match(error.message, /key group \d+/);
+        failures++;
+      }
+    }
+    assert.equal(failures, 64);
+  });
+});
+
+describe('schema evolution on restore', () => {
+  const Profile = Types.object({ name: Types.string, age: Types.number });
+  const snapshotWith = <T>(descriptor: ValueStateDescriptor<T>, values: readonly T[]): { bytes: Uint8Array; keys: Key[] } => {
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const state = backend.getState(descriptor);
+    const keys = values.map((_, i) => `user-${i}`);
+    values.forEach((value, i) => {
+      backend.setCurrentKey(keys[i] as Key);
+      state.update(value);
+    });
+    return { bytes: backend.snapshot(CheckpointId(1)).write(), keys };
+  };
+  const profiles = Array.from({ length: 50 }, (_, i) => ({ name: `n${i}`, age: i }));
+
+  test('a compatible change (a field removed, an optional field added) migrates every value', () => {
+    const { bytes, keys } = snapshotWith(new ValueStateDescriptor('profile', Profile), profiles);
+    const Evolved = Types.object({ name: Types.string, email: Types.optional(Types.string) });
+    for (const registerFirst of [true, false]) {
+      const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+      if (registerFirst) backend.getState(new ValueStateDescriptor('profile', Evolved));
+      backend.restore([bytes]);
+      const state = backend.getState(new ValueStateDescriptor('profile', Evolved));
+      profiles.forEach((profile, i) => {
+        backend.setCurrentKey(keys[i] as Key);
+        assert.deepEqual(state.value(), { name: profile.name, email: undefined });
+      });
+    }
+  });
+
+  test('list elements and timer namespaces migrate too', () => {
+    const Old = Types.object({ id: Types.int, note: Types.string });
+    const New = Types.object({ id: Types.number });
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const list = backend.getState(new ListStateDescriptor('items', Old));
+    backend.setCurrentKey('k');
+    list.add({ id: 1, note: 'a' });
+    list.add({ id: 2, note: 'b' });
+    const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    restored.restore([backend.snapshot(CheckpointId(1)).write()]);
+    restored.setCurrentKey('k');
+    assert.deepEqual([...restored.getState(new ListStateDescriptor('items', New)).get()], [{ id: 1 }, { id: 2 }]);
+  });
+
+  test('an incompatible change (string -> number) fails naming the state, the operator and the change', () => {
+    const { bytes } = snapshotWith(new ValueStateDescriptor('city', Types.string), ['Oslo', 'Lima']);
+    for (const registerFirst of [true, false]) {
+      const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+      const request = (): unknown => backend.getState(new ValueStateDescriptor('city', Types.number));
+      if (registerFirst) request();
+      const error = expectError(
+        () => {
+          backend.restore([bytes]);
+          request();
+        },
+        'RESTORE_FAILED',
+        "state 'city'",
+        OPERATOR,
+        'changed from string to number',
+      );
+      assert.ok(error.hint !== undefined && error.hint.length > 0);
+    }
+  });
+
+  test('requesting stored list state as value state fails clearly', () => {
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    backend.setCurrentKey('k');
+    backend.getState(new ListStateDescriptor('things', Types.string)).add('x');
+    const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    restored.restore([backend.snapshot(CheckpointId(1)).write()]);
+    expectError(() => restored.getState(new ValueStateDescriptor('things', Types.string)), 'RESTORE_FAILED', "state 'things'", OPERATOR, 'list state', 'value state');
+  });
+});
+
+describe('the synchronous phase', () => {
+  test('freezing a million keys over 128 key groups takes time proportional to key groups, not keys', (t) => {
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const count = backend.getState(descriptors.count);
+    const KEY_COUNT = 1_000_000;
+    for (let i = 0; i < KEY_COUNT; i++) {
+      backend.setCurrentKey(`user-${i}`);
+      count.update(i);
+    }
+    const timings: number[] = [];
+    let bytes: Uint8Array = new Uint8Array();
+    let writeMs = 0;
+    for (let round = 0; round < 3; round++) {
+      const start = performance.now();
+      const snapshot = backend.snapshot(CheckpointId(round + 1));
+      timings.push(performance.now() - start);
+      const writeStart = performance.now();
+      bytes = snapshot.write();
+      writeMs = performance.now() - writeStart;
+      snapshot.release();
+    }
+    const slowest = Math.max(...timings);
+    t.diagnostic(`sync phase with ${KEY_COUNT} keys: ${timings.map((ms) => ms.toFixed(3)).join(', ')} ms`);
+    t.diagnostic(`async write: ${(bytes.length / 1e6).toFixed(1)} MB in ${writeMs.toFixed(0)} ms (${(bytes.length / 1e6 / (writeMs / 1000)).toFixed(0)} MB/s)`);
+    // a generous bound, so a busy machine cannot make it flake; the figure above is what matters
+    assert.ok(slowest < 200, `the synchronous phase took ${slowest} ms`);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * @module A keyed count with checkpoints every 100 ms into `--checkpoints`, retained on cancellation:
+ * DataGen (rate-limited, so the job lives long enough to checkpoint) -> keyBy -> sum -> upsert sink.
+ */
+import { CollectSink, DataGeneratorSource, Types, defineJob, randomInt } from 'weir';
+
+export const KEYS = 50;
+
+export interface Tick {
+  readonly key: string;
+  readonly n: number;
+}
+
+export function tick(i: number): Tick {
+  return { key: `k${randomInt(21, i, KEYS)}`, n: 1 };
+}
+
+export const job = defineJob('checkpointed-count', (env, params) => {
+  env.enableCheckpointing(100);
+  env.getCheckpointConfig().setCheckpointStorage(params.getRequired('checkpoints'));
+  env.getCheckpointConfig().setExternalizedCheckpointRetention('RETAIN_ON_CANCELLATION');
+  env.getCheckpointConfig().setNumRetainedCheckpoints(2);
+  env
+    .fromSource(
+      new DataGeneratorSource(tick, {
+        count: params.getInt('count'),
+        recordsPerSecond: params.getNumber('rate'),
+        outputType: Types.object({ key: Types.string, n: Types.number }),
+      }),
+      'ticks',
+    )
+    .uid('ticks')
+    .keyBy((t) => t.key)
+    .sum('n')
+    .uid('count')
+    .sinkTo(new CollectSink('counts', { upsertKey: (t) => t.key }))
+    .uid('counts');
+});
