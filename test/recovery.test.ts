@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { MiniCluster, jobModuleUrl } from 'weir';
 import { TEST_PARALLELISMS, runJob } from 'weir/testing';
 import { tick } from './jobs/checkpointed-count-job.ts';
+import { keyOf } from './jobs/timer-recovery-job.ts';
 
 const JOB = new URL('./jobs/checkpointed-count-job.ts', import.meta.url);
 const root = mkdtempSync(join(tmpdir(), 'weir-recovery-'));
@@ -49,3 +50,21 @@ for (const parallelism of TEST_PARALLELISMS) {
     assert.ok(reread > 0 && reread < count, `the restarted source read ${reread} of ${count} records`);
   });
 }
+
+test('keyed timers are part of checkpoints: a timer registered before the checkpoint still fires after a restore', async () => {
+  const checkpoints = join(root, 'timers');
+  const count = 60_000;
+  const args = { checkpoints, count: String(count), rate: '30000' };
+  const timerJob = new URL('./jobs/timer-recovery-job.ts', import.meta.url);
+  const client = await new MiniCluster().submit({ module: jobModuleUrl(timerJob), parallelism: 2, args, configuration: {} });
+  const deadline = Date.now() + 20_000;
+  while (completed(checkpoints).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await client.cancel();
+
+  const result = await runJob(timerJob, { parallelism: 2, args, configuration: {}, fromCheckpoint: 'latest' });
+  const expected = new Map<string, number>();
+  for (let i = 0; i < count; i++) expected.set(keyOf(i), (expected.get(keyOf(i)) ?? 0) + 1);
+  const reports = result.getCollected<[string, number]>('reports');
+  assert.equal(reports.length, expected.size, 'one report per key: every timer fired once');
+  assert.deepEqual(new Map(reports), expected);
+});

@@ -15,6 +15,8 @@ export interface TimerTarget<N> {
 }
 
 export interface InternalTimerServiceOptions<N> {
+  /** Names the timer queues in snapshots; unique per operator (e.g. 'timers' or a window operator's name). */
+  readonly name: string;
   readonly backend: HeapKeyedStateBackend;
   readonly processingTimeService: ProcessingTimeService;
   readonly target: TimerTarget<N>;
@@ -44,6 +46,15 @@ export class InternalTimerService<N> {
     };
     this.#eventTimers = new HeapTimerQueue<Key, N>(queueOptions);
     this.#processingTimers = new HeapTimerQueue<Key, N>(queueOptions);
+    // Registered with the backend, the queues are part of every keyed snapshot and come back on restore.
+    options.backend.registerTimerQueue(`${options.name}/event-time`, this.#eventTimers);
+    options.backend.registerTimerQueue(`${options.name}/processing-time`, this.#processingTimers);
+  }
+
+  /** Arms the wake-up for restored processing-time timers; call once the operator runs. */
+  start(): void {
+    const next = this.#processingTimers.peek();
+    if (next !== undefined) this.#armWakeUp(next.timestamp);
   }
 
   currentWatermark(): number {

@@ -37,6 +37,7 @@ export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStr
     this.#output = output;
     this.#collector = new TimestampedCollector(output);
     this.#timers = new InternalTimerService<VoidNamespace>({
+      name: 'timers',
       backend: keyed.backend,
       processingTimeService: context.processingTimeService,
       description: context.description,
@@ -53,6 +54,7 @@ export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStr
 
   async open(): Promise<void> {
     await openFunction(this.#fn, createRuntimeContext(this.#context));
+    this.#timers.start();
   }
 
   processElement(value: IN, timestamp: number): void {
