@@ -34,8 +34,13 @@ for (const parallelism of TEST_PARALLELISMS) {
     const client = await new MiniCluster().submit({ module: jobModuleUrl(JOB), parallelism, args, configuration: {} });
     const deadline = Date.now() + 20_000;
     while (completed(checkpoints).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const stats = client.getCheckpointStats();
     await client.cancel();
     assert.ok(completed(checkpoints).length >= 1, 'no checkpoint completed before the cancel');
+    assert.ok(stats !== undefined && stats.counts.completed >= 1, 'the statistics count the completed checkpoints');
+    const latest = stats.latest.completed;
+    assert.ok(latest !== null && latest.numberOfAcknowledgedSubtasks === latest.numberOfSubtasks && latest.stateSize > 0);
+    assert.equal(stats.history[0]?.checkpointId, Math.max(...stats.history.map((h) => h.checkpointId)));
 
     const result = await runJob(JOB, { parallelism, args, configuration: {}, fromCheckpoint: 'latest' });
     const expected = new Map<string, number>();

@@ -82,5 +82,6 @@ export {
   type CheckpointingMode,
   type ExternalizedCheckpointRetention,
 } from './checkpoint/checkpoint-config.ts';
+export type { CheckpointStatsSnapshot, CheckpointStats } from './checkpoint/checkpoint-stats-tracker.ts';
 export type { JobStatus } from './cluster/job-status.ts';
 export { runJob, runIfMain, isMainModule, type RunJobOptions } from './cluster/run-job.ts';

@@ -23,6 +23,7 @@ import { Configuration } from '../core/configuration.ts';
 import { systemClock } from '../core/clock.ts';
 import { assignRestoredState, resolveCheckpoint, type RestoredJobState } from './restore-assignment.ts';
 import type { CompletedCheckpointRef } from '../checkpoint/checkpoint-storage.ts';
+import type { CheckpointStatsSnapshot } from '../checkpoint/checkpoint-stats-tracker.ts';
 import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
 
 const WORKER_ENTRY = new URL('./slot-worker.mjs', import.meta.url);
@@ -33,6 +34,11 @@ export interface JobClient {
   readonly jobId: JobId;
   readonly jobName: string;
   getJobStatus(): JobStatus;
+  /**
+   * Checkpoint statistics: counts of completed, failed, in-progress and restored checkpoints, the
+   * latest of each, and recent history with per-subtask durations; undefined when checkpointing is off.
+   */
+  getCheckpointStats(): CheckpointStatsSnapshot | undefined;
   /** Resolves when the job finishes; rejects with the job's error when it fails or is cancelled. */
   getJobExecutionResult(): Promise<JobExecutionResult>;
   cancel(): Promise<void>;
@@ -166,6 +172,10 @@ class LocalJobRun implements JobClient {
 
   getJobExecutionResult(): Promise<JobExecutionResult> {
     return this.#result;
+  }
+
+  getCheckpointStats(): CheckpointStatsSnapshot | undefined {
+    return this.#checkpointing?.stats.snapshot();
   }
 
   async cancel(): Promise<void> {
