@@ -31,6 +31,8 @@ export {
   RichFlatMapFunction,
   ProcessFunction,
   KeyedProcessFunction,
+  isCheckpointListener,
+  type CheckpointListener,
   type Collector,
   type FilterFunction,
   type FlatMapFunction,

@@ -149,6 +149,20 @@ export abstract class KeyedProcessFunction<K extends Key, IN, OUT> extends RichF
   onTimer(_timestamp: number, _ctx: OnTimerContext<K>, _out: Collector<OUT>): void {}
 }
 
+/**
+ * Implemented by a function (or a sink writer) that wants to know when a checkpoint completed, e.g.
+ * to commit what it prepared for it. Completion of n subsumes every lower id; both calls may be lost
+ * (a failure in between), so what they trigger must be idempotent.
+ */
+export interface CheckpointListener {
+  notifyCheckpointComplete(checkpointId: number): void | Promise<void>;
+  notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
+}
+
+export function isCheckpointListener(value: unknown): value is CheckpointListener {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<CheckpointListener>).notifyCheckpointComplete === 'function';
+}
+
 /** Runs `open` on rich functions, with their runtime context set. */
 export async function openFunction(fn: unknown, context: RuntimeContext): Promise<void> {
   if (fn instanceof RichFunction) {

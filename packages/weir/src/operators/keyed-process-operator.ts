@@ -52,6 +52,10 @@ export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStr
     });
   }
 
+  get userFunction(): unknown {
+    return this.#fn;
+  }
+
   async open(): Promise<void> {
     await openFunction(this.#fn, createRuntimeContext(this.#context));
     this.#timers.start();

@@ -24,6 +24,10 @@ export class ProcessOperator<IN, OUT> implements OneInputStreamOperator<IN, OUT>
     this.#collector = new TimestampedCollector(output);
   }
 
+  get userFunction(): unknown {
+    return this.#fn;
+  }
+
   async open(): Promise<void> {
     await openFunction(this.#fn, createRuntimeContext(this.#context));
   }

@@ -17,6 +17,10 @@ export class SinkOperator<T> implements OneInputStreamOperator<T, never> {
     this.#context = context;
   }
 
+  get userFunction(): unknown {
+    return this.#writer;
+  }
+
   async open(): Promise<void> {
     const context = this.#context;
     try {

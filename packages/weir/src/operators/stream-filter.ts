@@ -19,6 +19,10 @@ export class StreamFilter<T> implements OneInputStreamOperator<T, T> {
     this.#output = output;
   }
 
+  get userFunction(): unknown {
+    return this.#fn;
+  }
+
   async open(): Promise<void> {
     await openFunction(this.#fn, createRuntimeContext(this.#context));
   }

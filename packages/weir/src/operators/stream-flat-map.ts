@@ -22,6 +22,10 @@ export class StreamFlatMap<IN, OUT> implements OneInputStreamOperator<IN, OUT> {
     this.#collector = new TimestampedCollector(output);
   }
 
+  get userFunction(): unknown {
+    return this.#fn;
+  }
+
   async open(): Promise<void> {
     await openFunction(this.#fn, createRuntimeContext(this.#context));
   }

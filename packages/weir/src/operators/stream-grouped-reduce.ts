@@ -23,6 +23,10 @@ export class StreamGroupedReduce<T> implements OneInputStreamOperator<T, T> {
     this.#values = keyed.backend.getState(new ValueStateDescriptor<T>('_op_state'));
   }
 
+  get userFunction(): unknown {
+    return this.#reduce;
+  }
+
   open(): void {}
 
   processElement(value: T, timestamp: number): void {

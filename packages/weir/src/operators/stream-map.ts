@@ -19,6 +19,10 @@ export class StreamMap<IN, OUT> implements OneInputStreamOperator<IN, OUT> {
     this.#output = output;
   }
 
+  get userFunction(): unknown {
+    return this.#fn;
+  }
+
   async open(): Promise<void> {
     await openFunction(this.#fn, createRuntimeContext(this.#context));
   }

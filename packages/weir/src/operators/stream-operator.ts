@@ -57,6 +57,8 @@ export interface OneInputStreamOperator<IN, _OUT> {
   finish(): void | Promise<void>;
   /** Releases resources, after `finish` or on failure and cancel. */
   close(): void | Promise<void>;
+  /** The user's function (or a sink's writer): told about completed and aborted checkpoints when it listens. */
+  readonly userFunction?: unknown;
 }
 
 /** Creates the operator instance of one subtask; the API builds these, the runtime calls them. */

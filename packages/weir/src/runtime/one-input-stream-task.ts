@@ -34,6 +34,7 @@ export class OneInputStreamTask extends StreamTask {
 
   override notifyCheckpointAborted(checkpointId: CheckpointId): void {
     this.#apply(this.#barriers.onAborted(checkpointId));
+    super.notifyCheckpointAborted(checkpointId);
   }
 
   #apply(decisions: readonly BarrierDecision[]): void {

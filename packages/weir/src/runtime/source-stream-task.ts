@@ -11,6 +11,8 @@ import { describeOperator } from './operator-chain.ts';
 import { StreamTask, type StreamTaskOptions } from './stream-task.ts';
 
 const POLLS_PER_RUN = 8;
+/** A run also ends after this long, so a slow chained operator cannot hold the mailbox (and checkpoint triggers) back. */
+const RUN_BUDGET_MS = 4;
 
 export class SourceStreamTask extends StreamTask {
   readonly #splits: readonly SourceSplit[];
@@ -57,7 +59,8 @@ export class SourceStreamTask extends StreamTask {
     const reader = this.#reader;
     const output = this.#output;
     if (reader === undefined || output === undefined || this.#waitingForReader) return;
-    for (let polls = 0; polls < POLLS_PER_RUN; polls++) {
+    const deadline = performance.now() + RUN_BUDGET_MS;
+    for (let polls = 0; polls < POLLS_PER_RUN && (polls === 0 || performance.now() < deadline); polls++) {
       if (!this.outputsAvailable()) return;
       let status;
       try {

@@ -11,6 +11,7 @@ import type { CheckpointMetrics } from '../checkpoint/checkpoint-metrics.ts';
 import type { KeyedStateSnapshot } from '../state/keyed-state-snapshot.ts';
 import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
+import { isCheckpointListener } from '../operators/functions.ts';
 import type { ProcessingTimeService } from '../operators/stream-operator.ts';
 import { createOperatorChain, type OperatorChain, type TaskCounters } from './operator-chain.ts';
 import type { RecordWriter } from './record-writer.ts';
@@ -231,11 +232,29 @@ export abstract class StreamTask implements Runnable {
     return undefined;
   }
 
-  /** Checkpoint n (and every lower one) is complete. */
-  notifyCheckpointComplete(_checkpointId: CheckpointId): void {}
+  /** Checkpoint n (and every lower one) is complete: tell the listening functions and writers. */
+  notifyCheckpointComplete(checkpointId: CheckpointId): void {
+    this.#notifyListeners(checkpointId, true);
+  }
 
-  /** Checkpoint n was aborted: stop aligning for it. */
-  notifyCheckpointAborted(_checkpointId: CheckpointId): void {}
+  /** Checkpoint n was aborted (subclasses also stop aligning for it). */
+  notifyCheckpointAborted(checkpointId: CheckpointId): void {
+    this.#notifyListeners(checkpointId, false);
+  }
+
+  #notifyListeners(checkpointId: CheckpointId, complete: boolean): void {
+    if (this.#status !== 'RUNNING') return;
+    for (const operator of this.chain?.operators ?? []) {
+      const listener = operator.instance.userFunction;
+      if (!isCheckpointListener(listener)) continue;
+      try {
+        const done = complete ? listener.notifyCheckpointComplete(checkpointId) : listener.notifyCheckpointAborted?.(checkpointId);
+        if (done instanceof Promise) done.catch((error: unknown) => this.fail(error));
+      } catch (error) {
+        this.fail(error);
+      }
+    }
+  }
 
   /** Task-specific set-up after the operators are open (a source creates its reader). */
   protected abstract initialize(): Promise<void>;
