@@ -21,7 +21,7 @@ import { JobCheckpointing } from './job-checkpointing.ts';
 import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy } from './restart-backoff-time-strategy.ts';
 import { Configuration } from '../core/configuration.ts';
 import { systemClock } from '../core/clock.ts';
-import { assignRestoredState, resolveCheckpoint, type RestoredJobState } from './restore-assignment.ts';
+import { planRestore, restoreFromNewestIntact, type RestoredJobState } from './restore-assignment.ts';
 import type { CompletedCheckpointRef } from '../checkpoint/checkpoint-storage.ts';
 import type { CheckpointStatsSnapshot } from '../checkpoint/checkpoint-stats-tracker.ts';
 import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
@@ -71,10 +71,11 @@ export class MiniCluster {
     let restore: { ref: CompletedCheckpointRef; state: RestoredJobState } | undefined;
     try {
       if (submission.fromCheckpoint !== undefined) {
-        const { ref, storage } = await resolveCheckpoint(submission.fromCheckpoint, loaded.jobGraph.jobName, loaded.checkpointConfig);
-        const state = await assignRestoredState(ref, storage, loaded.jobGraph, { allowNonRestoredState: submission.allowNonRestoredState === true });
-        restore = { ref, state };
-        this.#logger.info('restoring from checkpoint', { checkpointId: ref.checkpointId, directory: ref.directory });
+        restore = await planRestore(submission.fromCheckpoint, loaded.jobGraph, loaded.checkpointConfig, {
+          allowNonRestoredState: submission.allowNonRestoredState === true,
+          onSkipped: (ref, reason) => this.#logger.warn('skipping a damaged checkpoint', { directory: ref.directory, reason }),
+        });
+        this.#logger.info('restoring from checkpoint', { checkpointId: restore.ref.checkpointId, directory: restore.ref.directory });
       }
     } catch (error) {
       await Promise.all(started.map((worker) => worker.terminate()));
@@ -385,10 +386,16 @@ class LocalJobRun implements JobClient {
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (this.#status !== 'RESTARTING') return;
     try {
-      const latest = this.#checkpointing?.coordinator.getLatestCompletedCheckpoint();
-      if (latest !== undefined && this.#checkpointing !== undefined) {
-        const ref = { checkpointId: latest.checkpointId, directory: latest.directory, metadata: latest.metadata };
-        this.#restore = { ref, state: await assignRestoredState(ref, this.#checkpointing.storage, this.#graph, { allowNonRestoredState: true }) };
+      const checkpointing = this.#checkpointing;
+      if (checkpointing !== undefined) {
+        const retained = [...checkpointing.coordinator.getRetainedCheckpoints()]
+          .sort((a, b) => b.checkpointId - a.checkpointId)
+          .map((c) => ({ checkpointId: c.checkpointId, directory: c.directory, metadata: c.metadata }));
+        const plan = await restoreFromNewestIntact(retained, checkpointing.storage, this.#graph, {
+          allowNonRestoredState: true,
+          onSkipped: (ref, reason) => this.#logger.warn('skipping a damaged checkpoint', { directory: ref.directory, reason }),
+        });
+        if (plan !== undefined) this.#restore = plan;
       }
     } catch (error) {
       this.#move('FAILING');

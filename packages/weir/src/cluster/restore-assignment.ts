@@ -23,11 +23,58 @@ export interface RestoreOptions {
   readonly allowNonRestoredState: boolean;
 }
 
+/** A checkpoint to restore from, read and assigned to the job's subtasks. */
+export interface RestorePlan {
+  readonly ref: CompletedCheckpointRef;
+  readonly state: RestoredJobState;
+  readonly storage: CheckpointStorage;
+}
+
 /**
- * Finds the checkpoint to start from: `latest` is the newest completed checkpoint of a job with this
- * name under `state.checkpoints.dir`; anything else is a path to a checkpoint directory or `_metadata`.
+ * Restores from the first of `candidates` (newest first) whose files are all intact; a damaged one is
+ * reported through `onSkipped` and the next older one is tried, never silently wrong state.
  */
-export async function resolveCheckpoint(from: string, jobName: string, config: CheckpointConfigData): Promise<{ ref: CompletedCheckpointRef; storage: CheckpointStorage }> {
+export async function restoreFromNewestIntact(
+  candidates: readonly CompletedCheckpointRef[],
+  storage: CheckpointStorage,
+  graph: JobGraph<OperatorSpec>,
+  options: RestoreOptions & { readonly onSkipped?: (ref: CompletedCheckpointRef, reason: string) => void },
+): Promise<RestorePlan | undefined> {
+  const skipped: string[] = [];
+  for (const ref of candidates) {
+    try {
+      return { ref, storage, state: await assignRestoredState(ref, storage, graph, options) };
+    } catch (error) {
+      if (!(error instanceof WeirError) || error.code !== 'CHECKPOINT_CORRUPT') throw error;
+      skipped.push(`${ref.directory}: ${error.message}`);
+      options.onSkipped?.(ref, error.message);
+    }
+  }
+  if (skipped.length > 0) {
+    throw new WeirError('RESTORE_FAILED', `every retained checkpoint of job '${graph.jobName}' is damaged`, { hint: skipped.join('; ') });
+  }
+  return undefined;
+}
+
+/**
+ * Plans a start from a checkpoint: `latest` is the newest intact completed checkpoint of a job with
+ * this name under `state.checkpoints.dir` (damaged ones are skipped and reported); anything else is
+ * a path to a checkpoint directory or `_metadata`, which must be intact.
+ */
+export async function planRestore(
+  from: string,
+  graph: JobGraph<OperatorSpec>,
+  config: CheckpointConfigData,
+  options: RestoreOptions & { readonly onSkipped?: (ref: CompletedCheckpointRef, reason: string) => void },
+): Promise<RestorePlan> {
+  const { refs, storage } = await resolveCheckpoints(from, graph.jobName, config);
+  const plan = await restoreFromNewestIntact(refs, storage, graph, options);
+  if (plan === undefined) throw new WeirError('RESTORE_FAILED', `no completed checkpoint of job '${graph.jobName}' to restore from`);
+  return plan;
+}
+
+/** The candidate checkpoints for `from`, newest first: all of the job's for `latest`, else the one named. */
+async function resolveCheckpoints(from: string, jobName: string, config: CheckpointConfigData): Promise<{ refs: CompletedCheckpointRef[]; storage: CheckpointStorage }> {
   if (from === 'latest') {
     if (config.checkpointStorage === null) {
       throw new WeirError('RESTORE_FAILED', "--from-checkpoint latest needs a checkpoint directory, and the job has none", {
@@ -37,17 +84,16 @@ export async function resolveCheckpoint(from: string, jobName: string, config: C
     const storage = new FileCheckpointStorage({ directory: config.checkpointStorage });
     const invalid: string[] = [];
     const completed = (await storage.listCompleted(undefined, (directory, reason) => invalid.push(`${directory}: ${reason}`))).filter((c) => c.metadata.jobName === jobName);
-    const latest = completed[0];
-    if (latest === undefined) {
+    if (completed.length === 0) {
       throw new WeirError('RESTORE_FAILED', `no completed checkpoint of job '${jobName}' under ${config.checkpointStorage}`, {
         hint: invalid.length > 0 ? `skipped, not complete or damaged: ${invalid.join('; ')}` : 'run the job with checkpointing enabled first',
       });
     }
-    return { ref: latest, storage };
+    return { refs: completed, storage };
   }
   const path = basename(from) === '_metadata' ? dirname(from) : from;
   const storage = new FileCheckpointStorage({ directory: config.checkpointStorage ?? dirname(dirname(path)) });
-  return { ref: await storage.loadCheckpoint(from), storage };
+  return { refs: [await storage.loadCheckpoint(from)], storage };
 }
 
 /** Reads the state files a job needs from `ref` and assigns them to subtasks. */
