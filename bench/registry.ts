@@ -3,10 +3,12 @@
  * its own bench/<name>-bench.ts implementing `Bench` (bench/bench.ts) and is added here.
  */
 import type { Bench } from './bench.ts';
+import { checkpointOverheadBench } from './checkpoint-overhead-bench.ts';
 import { keyedCountBench } from './keyed-count-bench.ts';
 import { pageviewsBench } from './pageviews-bench.ts';
+import { recoveryBench } from './recovery-bench.ts';
 
-export const BENCHES: readonly Bench[] = [pageviewsBench, keyedCountBench];
+export const BENCHES: readonly Bench[] = [pageviewsBench, keyedCountBench, checkpointOverheadBench, recoveryBench];
 
 /** The bench called `name`; throws listing the known ones otherwise. */
 export function findBench(name: string): Bench {

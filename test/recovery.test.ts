@@ -73,3 +73,38 @@ test('keyed timers are part of checkpoints: a timer registered before the checkp
   assert.equal(reports.length, expected.size, 'one report per key: every timer fired once');
   assert.deepEqual(new Map(reports), expected);
 });
+
+/** Runs `job` until 2 checkpoints completed, cancels it, and returns the arguments to restore with. */
+async function checkpointThenCancel(job: URL, name: string, parallelism: number, count: number): Promise<Record<string, string>> {
+  const checkpoints = join(root, name);
+  const args = { checkpoints, count: String(count), rate: '30000' };
+  const client = await new MiniCluster().submit({ module: jobModuleUrl(job), parallelism, args, configuration: {} });
+  const deadline = Date.now() + 20_000;
+  while (completed(checkpoints).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await client.cancel();
+  return args;
+}
+
+for (const [from, to] of [
+  [2, 3],
+  [2, 1],
+] as const) {
+  test(`a checkpoint taken at parallelism ${from} restores at parallelism ${to}: keyed state by key group, source splits and operator state spread`, async () => {
+    const count = 60_000;
+    const args = await checkpointThenCancel(JOB, `rescale-${from}-${to}`, from, count);
+    const result = await runJob(JOB, { parallelism: to, args, configuration: {}, fromCheckpoint: 'latest' });
+    const expected = new Map<string, number>();
+    for (let i = 0; i < count; i++) expected.set(tick(i).key, (expected.get(tick(i).key) ?? 0) + 1);
+    assert.deepEqual(new Map(result.getCollected<{ key: string; n: number }>('counts').map((t) => [t.key, t.n])), expected);
+    assert.ok(result.recordsIn('ticks') < count);
+  });
+}
+
+test("a CheckpointedFunction's operator state comes back, and is spread over the subtasks when the parallelism changes", async () => {
+  const job = new URL('./jobs/operator-state-job.ts', import.meta.url);
+  const count = 60_000;
+  const args = await checkpointThenCancel(job, 'operator-state', 2, count);
+  const result = await runJob(job, { parallelism: 3, args, configuration: {}, fromCheckpoint: 'latest' });
+  const seen = result.getCollected<[number, number]>('seen');
+  assert.equal(seen.reduce((sum, [, n]) => sum + n, 0), count);
+});

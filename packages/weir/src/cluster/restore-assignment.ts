@@ -139,8 +139,8 @@ export async function assignRestoredState(
       for (const old of snapshot.subtasks) {
         const handle = old.keyedState;
         if (handle !== undefined && handle.keyGroupStart <= range.end && handle.keyGroupEnd >= range.start) keyed.push(await read(handle));
-        // Operator state: old subtask j goes to new subtask j mod p (same parallelism: each keeps its own).
-        if (old.operatorState !== undefined && old.subtask % vertex.parallelism === subtask) operator.push(await read(old.operatorState));
+        // Operator state: every old subtask's; the backend takes this subtask's share (split lists) or all (union).
+        if (old.operatorState !== undefined) operator.push(await read(old.operatorState));
       }
       const task = (byVertex[subtask] ??= { operators: {} });
       (task.operators as Record<string, { keyed: Uint8Array[]; operator: Uint8Array[] }>)[snapshot.uid] = { keyed, operator };

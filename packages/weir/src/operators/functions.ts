@@ -163,6 +163,43 @@ export function isCheckpointListener(value: unknown): value is CheckpointListene
   return typeof value === 'object' && value !== null && typeof (value as Partial<CheckpointListener>).notifyCheckpointComplete === 'function';
 }
 
+/** The part of operator state a function can reach: lists, redistributed on rescale (split) or not (union). */
+export interface OperatorStateStore {
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getUnionListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+}
+
+export interface FunctionSnapshotContext {
+  getCheckpointId(): number;
+  /** When the checkpoint was triggered, epoch ms. */
+  getCheckpointTimestamp(): number;
+}
+
+export interface FunctionInitializationContext {
+  /** True when the job started from a checkpoint (state may be there). */
+  isRestored(): boolean;
+  getOperatorStateStore(): OperatorStateStore;
+}
+
+/**
+ * Implemented by a function that keeps operator state of its own (Flink's CheckpointedFunction):
+ * `initializeState` runs before `open` (on a restore, the state is already there), `snapshotState`
+ * in the synchronous part of every checkpoint, to put what the function holds into its state.
+ */
+export interface CheckpointedFunction {
+  snapshotState(context: FunctionSnapshotContext): void;
+  initializeState(context: FunctionInitializationContext): void | Promise<void>;
+}
+
+export function isCheckpointedFunction(value: unknown): value is CheckpointedFunction {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<CheckpointedFunction>).snapshotState === 'function' &&
+    typeof (value as Partial<CheckpointedFunction>).initializeState === 'function'
+  );
+}
+
 /** Runs `open` on rich functions, with their runtime context set. */
 export async function openFunction(fn: unknown, context: RuntimeContext): Promise<void> {
   if (fn instanceof RichFunction) {

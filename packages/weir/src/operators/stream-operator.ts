@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.ts';
 import type { JobId, OperatorUid } from '../core/ids.ts';
 import type { Key } from '../core/key-groups.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import type { OperatorStateBackend } from '../state/operator-state-backend.ts';
 
 /** Where an operator sends what it emits: the next chained operator or the network. */
 export interface Output<T> {
@@ -39,6 +40,10 @@ export interface StreamOperatorContext {
   readonly processingTimeService: ProcessingTimeService;
   /** Present when the operator's input is a KeyedStream. */
   readonly keyed: KeyedContext | undefined;
+  /** The operator's list state (split or union on rescale); part of every checkpoint when used. */
+  readonly operatorState: OperatorStateBackend;
+  /** True when the job started from a checkpoint. */
+  readonly restored: boolean;
   sendEventToCoordinator(event: unknown): void;
 }
 

@@ -4,13 +4,14 @@
  */
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
-import type { JobId, StreamNodeId } from '../core/ids.ts';
+import { SubtaskIndex, type JobId, type StreamNodeId } from '../core/ids.ts';
 import { keyGroupRangeForSubtask } from '../core/key-groups.ts';
 import { watermark } from '../core/stream-element.ts';
 import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { KeyedContext, OneInputStreamOperator, Output, ProcessingTimeService, StreamOperatorContext } from '../operators/stream-operator.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
+import { OperatorStateBackend } from '../state/operator-state-backend.ts';
 import type { RecordWriter } from './record-writer.ts';
 
 /** Counts what a task emits to the network. */
@@ -32,6 +33,9 @@ export interface ChainEnvironment {
   readonly counters: TaskCounters;
   /** Keyed state to restore, by operator uid (every relevant old subtask's snapshot). */
   readonly restoredKeyed?: ReadonlyMap<string, readonly Uint8Array[]> | undefined;
+  /** Operator state to restore, by operator uid (every old subtask's snapshot; each takes its share). */
+  readonly restoredOperator?: ReadonlyMap<string, readonly Uint8Array[]> | undefined;
+  readonly restored: boolean;
   sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
 }
 
@@ -102,7 +106,14 @@ function createOperatorContext(env: ChainEnvironment, operator: ChainedOperator<
     if (restored !== undefined && restored.length > 0) backend.restore(restored);
     keyed = { keySelector: edge.partitioner.keySelector, backend };
   }
+  const operatorState = new OperatorStateBackend({ operatorDescription: description });
+  const restoredOperator = env.restoredOperator?.get(operator.uid);
+  if (restoredOperator !== undefined && restoredOperator.length > 0) {
+    operatorState.restore(restoredOperator, { subtaskIndex: SubtaskIndex(subtaskIndex), parallelism: vertex.parallelism });
+  }
   return {
+    operatorState,
+    restored: env.restored,
     name: operator.node.name,
     uid: operator.uid,
     subtaskIndex,

@@ -5,17 +5,25 @@
  */
 import { WeirError, describeCause } from '../core/errors.ts';
 import { MAX_WATERMARK, NO_TIMESTAMP, type CheckpointBarrier } from '../core/stream-element.ts';
+import { SubtaskIndex, type CheckpointId } from '../core/ids.ts';
+import { ListStateDescriptor } from '../state/state-descriptors.ts';
+import type { ListState } from '../state/state.ts';
+import { OperatorStateBackend, type OperatorStateSnapshot } from '../state/operator-state-backend.ts';
+import { Types } from '../types/types.ts';
 import type { ReaderOutput, SourceReader, SourceSplit } from '../operators/source.ts';
 import type { Output } from '../operators/stream-operator.ts';
 import { describeOperator } from './operator-chain.ts';
 import { StreamTask, type StreamTaskOptions } from './stream-task.ts';
 
 const POLLS_PER_RUN = 8;
+/** The name of the operator state holding a source's splits. */
+const SOURCE_READER_STATE = 'SourceReaderState';
 /** A run also ends after this long, so a slow chained operator cannot hold the mailbox (and checkpoint triggers) back. */
 const RUN_BUDGET_MS = 4;
 
 export class SourceStreamTask extends StreamTask {
   readonly #splits: readonly SourceSplit[];
+  readonly #splitState: OperatorStateBackend;
   #reader: SourceReader<unknown, SourceSplit> | undefined;
   #output: ReaderOutput<unknown> | undefined;
   #waitingForReader = false;
@@ -24,6 +32,7 @@ export class SourceStreamTask extends StreamTask {
   constructor(options: StreamTaskOptions, splits: readonly SourceSplit[]) {
     super(options);
     this.#splits = splits;
+    this.#splitState = new OperatorStateBackend({ operatorDescription: this.name });
     const head = options.vertex.operators[0];
     this.#description = head === undefined ? this.name : describeOperator(head, options.subtaskIndex, options.vertex.parallelism);
   }
@@ -90,13 +99,20 @@ export class SourceStreamTask extends StreamTask {
     this.schedule();
   }
 
-  /** The splits (with positions) a checkpoint gave back to this subtask, if the job was restored. */
+  /**
+   * The splits (with positions) a checkpoint gave back to this subtask, if the job was restored: the
+   * source's operator state, a split list (Flink's SourceReaderState), so a rescale spreads them.
+   */
   #restoredSplits(): SourceSplit[] | undefined {
     const head = this.options.vertex.operators[0];
     const restored = head === undefined ? undefined : this.options.restored?.operators[head.uid];
-    if (restored === undefined) return undefined;
-    const decoder = new TextDecoder();
-    return restored.operator.flatMap((bytes) => JSON.parse(decoder.decode(bytes)) as SourceSplit[]);
+    if (restored === undefined || restored.operator.length === 0) return undefined;
+    this.#splitState.restore(restored.operator, { subtaskIndex: SubtaskIndex(this.options.subtaskIndex), parallelism: this.options.vertex.parallelism });
+    return [...this.#splitList().get()];
+  }
+
+  #splitList(): ListState<SourceSplit> {
+    return this.#splitState.getListState(new ListStateDescriptor<SourceSplit>(SOURCE_READER_STATE, Types.generic<SourceSplit>()));
   }
 
   /** Injects barrier n between two records (called from the mailbox, so never inside a poll). */
@@ -104,9 +120,9 @@ export class SourceStreamTask extends StreamTask {
     this.performCheckpoint(barrier, 0);
   }
 
-  protected override snapshotInput(): Uint8Array {
-    const splits = this.#reader?.snapshotState() ?? [];
-    return new TextEncoder().encode(JSON.stringify(splits));
+  protected override snapshotInput(checkpointId: CheckpointId): OperatorStateSnapshot {
+    this.#splitList().update(this.#reader?.snapshotState() ?? []);
+    return this.#splitState.snapshot(checkpointId);
   }
 
   protected override async closeInput(): Promise<void> {

@@ -9,9 +9,10 @@ import type { CheckpointId, JobId } from '../core/ids.ts';
 import { END_OF_INPUT, type CheckpointBarrier } from '../core/stream-element.ts';
 import type { CheckpointMetrics } from '../checkpoint/checkpoint-metrics.ts';
 import type { KeyedStateSnapshot } from '../state/keyed-state-snapshot.ts';
+import type { OperatorStateSnapshot } from '../state/operator-state-backend.ts';
 import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
-import { isCheckpointListener } from '../operators/functions.ts';
+import { isCheckpointListener, isCheckpointedFunction } from '../operators/functions.ts';
 import type { ProcessingTimeService } from '../operators/stream-operator.ts';
 import { createOperatorChain, type OperatorChain, type TaskCounters } from './operator-chain.ts';
 import type { RecordWriter } from './record-writer.ts';
@@ -43,7 +44,7 @@ export interface RestoredTaskState {
       {
         /** Keyed state of every old subtask whose key groups overlap this subtask's (rescaling reads only its own). */
         readonly keyed: readonly Uint8Array[];
-        /** Operator state this subtask takes over (a source: its splits). */
+        /** Operator state of every old subtask (a source: its splits); the subtask takes its share. */
         readonly operator: readonly Uint8Array[];
       }
     >
@@ -115,9 +116,24 @@ export abstract class StreamTask implements Runnable {
     this.#startedAt = performance.now();
     this.#moveTo('INITIALIZING');
     try {
-      const restoredKeyed = new Map(Object.entries(this.options.restored?.operators ?? {}).map(([uid, state]) => [uid, state.keyed]));
-      const chain = createOperatorChain({ ...this.options, processingTimeService: this.#processingTimeService, counters: this.counters, restoredKeyed });
+      const restoredState = Object.entries(this.options.restored?.operators ?? {});
+      const chain = createOperatorChain({
+        ...this.options,
+        processingTimeService: this.#processingTimeService,
+        counters: this.counters,
+        restoredKeyed: new Map(restoredState.map(([uid, state]) => [uid, state.keyed])),
+        restoredOperator: new Map(restoredState.map(([uid, state]) => [uid, state.operator])),
+        restored: this.options.restored !== undefined,
+      });
       this.chain = chain;
+      // Flink's order: every function gets its state (initializeState), then opens, last operator first.
+      for (const operator of chain.operators) {
+        const fn = operator.instance.userFunction;
+        if (isCheckpointedFunction(fn)) {
+          const context = operator.context;
+          await fn.initializeState({ isRestored: () => context.restored, getOperatorStateStore: () => context.operatorState });
+        }
+      }
       for (let i = chain.operators.length - 1; i >= 0; i--) await chain.operators[i]?.instance.open();
       await this.initialize();
       if (this.#status !== 'INITIALIZING') return;
@@ -180,18 +196,31 @@ export abstract class StreamTask implements Runnable {
     }
     const started = performance.now();
     const startDelay = Math.max(0, this.options.clock.now() - barrier.timestamp);
-    const frozen: { uid: string; keyed?: KeyedStateSnapshot; range?: { start: number; end: number }; operator?: Uint8Array }[] = [];
+    const frozen: { uid: string; keyed?: KeyedStateSnapshot; range?: { start: number; end: number }; operator?: OperatorStateSnapshot }[] = [];
     try {
-      const source = this.snapshotInput();
+      const source = this.snapshotInput(barrier.checkpointId);
       const head = this.options.vertex.operators[0];
       if (source !== undefined && head !== undefined) frozen.push({ uid: head.uid, operator: source });
       for (const operator of this.chain?.operators ?? []) {
+        const fn = operator.instance.userFunction;
+        if (isCheckpointedFunction(fn)) {
+          fn.snapshotState({ getCheckpointId: () => barrier.checkpointId, getCheckpointTimestamp: () => barrier.timestamp });
+        }
         const backend = operator.context.keyed?.backend;
-        if (backend === undefined) continue;
-        frozen.push({ uid: operator.operator.uid, keyed: backend.snapshot(barrier.checkpointId), range: { start: backend.keyGroupRange.start, end: backend.keyGroupRange.end } });
+        const operatorState = operator.context.operatorState;
+        const part: (typeof frozen)[number] = { uid: operator.operator.uid };
+        if (backend !== undefined) {
+          part.keyed = backend.snapshot(barrier.checkpointId);
+          part.range = { start: backend.keyGroupRange.start, end: backend.keyGroupRange.end };
+        }
+        if (operatorState.getRegisteredStateNames().length > 0) part.operator = operatorState.snapshot(barrier.checkpointId);
+        if (part.keyed !== undefined || part.operator !== undefined) frozen.push(part);
       }
     } catch (error) {
-      for (const part of frozen) part.keyed?.release();
+      for (const part of frozen) {
+        part.keyed?.release();
+        part.operator?.release();
+      }
       this.options.onCheckpointDecline(barrier.checkpointId, error);
       return;
     }
@@ -203,7 +232,7 @@ export abstract class StreamTask implements Runnable {
         const states: OperatorCheckpointState[] = frozen.map((part) => ({
           uid: part.uid,
           keyed: part.keyed === undefined || part.range === undefined ? undefined : { bytes: part.keyed.write(), keyGroupStart: part.range.start, keyGroupEnd: part.range.end },
-          operator: part.operator,
+          operator: part.operator?.write(),
         }));
         this.options.onCheckpointAck({
           checkpointId: barrier.checkpointId,
@@ -222,13 +251,16 @@ export abstract class StreamTask implements Runnable {
       } catch (error) {
         this.options.onCheckpointDecline(barrier.checkpointId, error);
       } finally {
-        for (const part of frozen) part.keyed?.release();
+        for (const part of frozen) {
+          part.keyed?.release();
+          part.operator?.release();
+        }
       }
     });
   }
 
-  /** A source's positions, serialized (the synchronous part of its snapshot); undefined for other tasks. */
-  protected snapshotInput(): Uint8Array | undefined {
+  /** A source's positions, frozen (the synchronous part of its snapshot); undefined for other tasks. */
+  protected snapshotInput(_checkpointId: CheckpointId): OperatorStateSnapshot | undefined {
     return undefined;
   }
 
