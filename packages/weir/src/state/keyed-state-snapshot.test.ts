@@ -137,7 +137,7 @@ class Subtask {
     const id = refId(key);
     reference.keys.set(id, key);
     backend.setCurrentKey(key);
-    const op = Math.floor(next() * 16);
+    const op = Math.floor(next() * 17);
     switch (op) {
       case 0:
       case 1: {
@@ -222,6 +222,12 @@ class Subtask {
         const timestamp = Math.floor(next() * 50);
         this.timers.add({ timestamp, key, namespace });
         reference.timers.add(`${timestamp}|${id}|${namespaceId(namespace)}`);
+        break;
+      }
+      case 15: {
+        // firing the earliest timer, as advancing the watermark does
+        const timer = this.timers.poll();
+        if (timer !== undefined) reference.timers.delete(`${timer.timestamp}|${refId(timer.key)}|${namespaceId(timer.namespace)}`);
         break;
       }
       default: {
@@ -486,7 +492,22 @@ describe('schema evolution on restore', () => {
     }
   });
 
-  test('list elements and timer namespaces migrate too', () => {
+  test('a migration after a snapshot leaves the values that snapshot holds as they were stored', () => {
+    const { bytes, keys } = snapshotWith(new ValueStateDescriptor('profile', Profile), profiles);
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    backend.restore([bytes]);
+    const snapshot = backend.snapshot(CheckpointId(2));
+    backend.getState(new ValueStateDescriptor('profile', Types.object({ name: Types.string })));
+    const again = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    again.restore([snapshot.write()]);
+    const state = again.getState(new ValueStateDescriptor('profile', Profile));
+    profiles.forEach((profile, i) => {
+      again.setCurrentKey(keys[i] as Key);
+      assert.deepEqual(state.value(), profile);
+    });
+  });
+
+  test('list elements migrate too', () => {
     const Old = Types.object({ id: Types.int, note: Types.string });
     const New = Types.object({ id: Types.number });
     const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
