@@ -98,7 +98,7 @@ async function checkpointTriggeredSince(client: JobClient, since: number, deadli
   for (;;) {
     const latest = client.getCheckpointStats()?.latest.completed ?? null;
     if (latest !== null && latest.triggeredAt >= since) return latest;
-    if (Date.now() > deadline) throw new Error(`${NAME}: no checkpoint completed within ${SETUP_TIMEOUT_MS / 1000} s of the start after the source's last record`);
+    if (Date.now() > deadline) throw new Error(`${NAME}: no checkpoint triggered after the source's last record completed within ${SETUP_TIMEOUT_MS / 1000} s of the start`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -19,6 +19,10 @@ test('aligned EXACTLY_ONCE checkpoints restore exact counts', async () => {
   assert.deepEqual(await runMode('EXACTLY_ONCE', dir, perPartition), truth);
 });
 
+test('unaligned EXACTLY_ONCE checkpoints restore exact counts: in-flight records are replayed once', async () => {
+  assert.deepEqual(await runMode('UNALIGNED', dir, perPartition), truth);
+});
+
 test('AT_LEAST_ONCE checkpoints lose nothing but count the records after the barrier twice', async () => {
   const counts = await runMode('AT_LEAST_ONCE', dir, perPartition);
   let extra = 0;

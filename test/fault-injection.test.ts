@@ -232,8 +232,10 @@ test(`weir run killed with SIGKILL at two points (seed ${SEED}) and restarted fr
     const earlier = jobDirectories(checkpoints);
     const { child, exited } = startWeir(['run', '-p', '2', ...(expectedRestore === undefined ? [] : ['--from-checkpoint', 'latest']), ...jobArgs]);
     const mine = (): Set<string> => new Set([...jobDirectories(checkpoints)].filter((d) => !earlier.has(d)));
+    // Ids go on after the restored one; only 2 stay retained, so count by id, not by directory.
+    const killAfterId = (expectedRestore?.id ?? 0) + checkpointsBeforeKill;
     try {
-      await waitFor(() => completedCheckpoints(checkpoints, mine()).length >= checkpointsBeforeKill, 20_000, `${checkpointsBeforeKill} checkpoints of run ${run}`);
+      await waitFor(() => completedCheckpoints(checkpoints, mine()).some((c) => c.id >= killAfterId), 20_000, `checkpoint ${killAfterId} of run ${run}`);
     } catch (error) {
       child.kill('SIGKILL');
       throw new Error(`${(error as Error).message}\n${(await exited).stderr}`);

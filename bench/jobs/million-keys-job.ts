@@ -14,6 +14,7 @@ import {
   Types,
   defineJob,
   randomInt,
+  type Boundedness,
   type DataGeneratorSplit,
   type InputStatus,
   type OperatorCoordinator,
@@ -72,7 +73,7 @@ function announce(channelName: string | undefined, signal: MillionKeysSignal): v
 /** A DataGeneratorSource of `millionKeysRecord` whose readers hold or probe after the last record (see AfterLast). */
 class AfterLastSource implements Source<KeyedCountRecord, DataGeneratorSplit> {
   readonly name = 'DataGen';
-  readonly boundedness;
+  readonly boundedness: Boundedness;
   readonly outputType = KeyedCountRecordType;
   readonly #input: DataGeneratorSource<KeyedCountRecord>;
   readonly #afterLast: 'hold' | 'probe';
@@ -82,7 +83,7 @@ class AfterLastSource implements Source<KeyedCountRecord, DataGeneratorSplit> {
     this.#input = new DataGeneratorSource(millionKeysRecord, { count, outputType: KeyedCountRecordType });
     this.#afterLast = afterLast;
     this.#signals = signals;
-    this.boundedness = afterLast === 'hold' ? ('CONTINUOUS_UNBOUNDED' as const) : ('BOUNDED' as const);
+    this.boundedness = afterLast === 'hold' ? 'CONTINUOUS_UNBOUNDED' : 'BOUNDED';
   }
 
   createEnumerator(context: SplitEnumeratorContext): SplitEnumerator<DataGeneratorSplit> {

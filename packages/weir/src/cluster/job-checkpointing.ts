@@ -112,7 +112,8 @@ export class JobCheckpointing {
                 keyGroupEnd: part.keyed.keyGroupEnd,
               };
         const operatorState = part.operator === undefined ? undefined : await this.storage.writeState(location, `${base}-operator`, part.operator);
-        states.push({ uid: part.uid, state: { subtask: ack.subtaskIndex, keyedState, operatorState } });
+        const channelState = part.channel === undefined ? undefined : await this.storage.writeState(location, `${base}-channel`, part.channel);
+        states.push({ uid: part.uid, state: { subtask: ack.subtaskIndex, keyedState, operatorState, channelState } });
       }
       this.coordinator.receiveAcknowledge(id, task, states, ack.metrics);
     } catch (error) {
@@ -120,8 +121,10 @@ export class JobCheckpointing {
     }
   }
 
-  receiveDecline(checkpointId: number, vertexId: string, subtaskIndex: number, reason: ErrorData): void {
-    this.coordinator.receiveDecline(CheckpointId(checkpointId), taskName(vertexId, subtaskIndex), errorFromData(reason));
+  receiveDecline(checkpointId: number, vertexId: string, subtaskIndex: number, reason: ErrorData, taskNotRunning: boolean): void {
+    // A task that finished its input cannot take part: the checkpoint ends, but it is not a failure (Flink's rule).
+    if (taskNotRunning) this.coordinator.abortPendingCheckpoints('NOT_ALL_REQUIRED_TASKS_RUNNING');
+    else this.coordinator.receiveDecline(CheckpointId(checkpointId), taskName(vertexId, subtaskIndex), errorFromData(reason));
   }
 
   /** A task finished: it cannot take part in checkpoints any more, so periodic checkpoints stop. */

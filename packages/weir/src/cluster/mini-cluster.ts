@@ -255,7 +255,7 @@ class LocalJobRun implements JobClient {
         fingerprint: graph.fingerprint,
         splits: this.#splits,
         peers: peers[slot] ?? [],
-        checkpointing: { mode: this.#checkpointConfig.checkpointingMode },
+        checkpointing: { mode: this.#checkpointConfig.checkpointingMode, unaligned: this.#checkpointConfig.unalignedCheckpointsEnabled },
         restored: this.#restore === undefined ? undefined : this.#restoredForSlot(slot),
         restoredCheckpointId: this.#restore?.ref.checkpointId,
       };
@@ -320,7 +320,7 @@ class LocalJobRun implements JobClient {
         void this.#checkpointing?.receiveAck(message.ack);
         return;
       case 'checkpoint-decline':
-        this.#checkpointing?.receiveDecline(message.checkpointId, message.vertexId, message.subtaskIndex, message.reason);
+        this.#checkpointing?.receiveDecline(message.checkpointId, message.vertexId, message.subtaskIndex, message.reason, message.taskNotRunning);
         return;
       case 'task-finished':
         this.#checkpointing?.onTaskFinished();

@@ -136,14 +136,19 @@ export async function assignRestoredState(
       const range = keyGroupRangeForSubtask(vertex.maxParallelism, vertex.parallelism, subtask);
       const keyed: Uint8Array[] = [];
       const operator: Uint8Array[] = [];
+      const channel: Uint8Array[] = [];
+      const keyedHead = vertex.operators[0]?.uid === snapshot.uid && vertex.operators[0].node.keyed;
       for (const old of snapshot.subtasks) {
         const handle = old.keyedState;
         if (handle !== undefined && handle.keyGroupStart <= range.end && handle.keyGroupEnd >= range.start) keyed.push(await read(handle));
         // Operator state: every old subtask's; the backend takes this subtask's share (split lists) or all (union).
         if (old.operatorState !== undefined) operator.push(await read(old.operatorState));
+        // In-flight records: a keyed task replays those of its own key groups from every old subtask;
+        // other tasks take old subtask j's when j mod p is theirs.
+        if (old.channelState !== undefined && (keyedHead || old.subtask % vertex.parallelism === subtask)) channel.push(await read(old.channelState));
       }
       const task = (byVertex[subtask] ??= { operators: {} });
-      (task.operators as Record<string, { keyed: Uint8Array[]; operator: Uint8Array[] }>)[snapshot.uid] = { keyed, operator };
+      (task.operators as Record<string, { keyed: Uint8Array[]; operator: Uint8Array[]; channel: Uint8Array[] }>)[snapshot.uid] = { keyed, operator, channel };
     }
   }
   return restored;

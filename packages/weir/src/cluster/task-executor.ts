@@ -170,8 +170,8 @@ export class TaskExecutor {
         onCheckpointAck: (ack) => {
           this.#send({ type: 'checkpoint-ack', ack });
         },
-        onCheckpointDecline: (checkpointId, error) => {
-          this.#send({ type: 'checkpoint-decline', checkpointId, vertexId: vertex.id, subtaskIndex, reason: errorToData(error) });
+        onCheckpointDecline: (checkpointId, error, taskNotRunning) => {
+          this.#send({ type: 'checkpoint-decline', checkpointId, vertexId: vertex.id, subtaskIndex, reason: errorToData(error), taskNotRunning: taskNotRunning === true });
         },
       };
 
@@ -182,7 +182,14 @@ export class TaskExecutor {
         const inputs: InputChannel[] = layout.inputsOf(vertex.id, subtaskIndex).map((spec) =>
           spec.producer === slot ? local(spec) : new RemoteInputChannel(spec.id, peer(spec.producer), serializerOf(spec.edge), () => description),
         );
-        this.#tasks.push(new OneInputStreamTask(options, new InputGate(inputs), deployment.checkpointing?.mode ?? 'EXACTLY_ONCE'));
+        const inputSpecs = layout.inputsOf(vertex.id, subtaskIndex);
+        this.#tasks.push(
+          new OneInputStreamTask(options, new InputGate(inputs), {
+            mode: deployment.checkpointing?.mode ?? 'EXACTLY_ONCE',
+            unaligned: deployment.checkpointing?.unaligned ?? false,
+            channelSerializers: inputSpecs.map((spec) => serializerOf(spec.edge)),
+          }),
+        );
       }
     }
   }

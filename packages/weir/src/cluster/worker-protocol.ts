@@ -27,7 +27,7 @@ export interface SlotDeployment {
   /** The checkpoint restored from, for the tasks' information. */
   readonly restoredCheckpointId?: number | undefined;
   /** How tasks treat barriers; undefined when checkpointing is off. */
-  readonly checkpointing?: { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE' } | undefined;
+  readonly checkpointing?: { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE'; readonly unaligned: boolean } | undefined;
 }
 
 export type ToWorker =
@@ -46,4 +46,12 @@ export type FromWorker =
   | { readonly type: 'slot-failed'; readonly error: ErrorData }
   | { readonly type: 'operator-event'; readonly uid: string; readonly subtaskIndex: number; readonly event: unknown }
   | { readonly type: 'checkpoint-ack'; readonly ack: TaskCheckpointAck }
-  | { readonly type: 'checkpoint-decline'; readonly checkpointId: CheckpointId; readonly vertexId: string; readonly subtaskIndex: number; readonly reason: ErrorData };
+  | {
+      readonly type: 'checkpoint-decline';
+      readonly checkpointId: CheckpointId;
+      readonly vertexId: string;
+      readonly subtaskIndex: number;
+      readonly reason: ErrorData;
+      /** The task was not running (finishing, starting): not the checkpoint's fault, not counted. */
+      readonly taskNotRunning: boolean;
+    };

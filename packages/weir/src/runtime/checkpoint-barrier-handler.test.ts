@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CheckpointId } from '../core/ids.ts';
 import type { CheckpointBarrier } from '../core/stream-element.ts';
-import { AlignedBarrierHandler, AtLeastOnceBarrierHandler, type BarrierDecision } from './checkpoint-barrier-handler.ts';
+import { AlignedBarrierHandler, AtLeastOnceBarrierHandler, UnalignedBarrierHandler, type BarrierDecision, type UnalignedDecision } from './checkpoint-barrier-handler.ts';
 
 const barrier = (id: number): CheckpointBarrier => ({ kind: 'barrier', checkpointId: CheckpointId(id), timestamp: 1000 + id, type: 'checkpoint', unaligned: false });
 const kinds = (decisions: BarrierDecision[]): string[] =>
@@ -70,4 +70,38 @@ test('in at-least-once mode a newer complete checkpoint subsumes an older one th
   handler.onBarrier(0, barrier(2), 0);
   assert.deepEqual(kinds(handler.onBarrier(1, barrier(2), 1)), ['abort 1', 'snapshot 2']);
   assert.deepEqual(kinds(handler.onBarrier(1, barrier(1), 2)), []);
+});
+
+const unaligned = (decisions: UnalignedDecision[]): string[] =>
+  decisions.map((d) =>
+    d.kind === 'snapshot-unaligned'
+      ? `snapshot ${d.barrier.checkpointId} record ${d.recordChannels.join(',')}`
+      : d.kind === 'stop-recording'
+        ? `stop ${d.channel}`
+        : d.kind === 'channel-state-complete'
+          ? `complete ${d.checkpointId}`
+          : `abort ${d.checkpointId}`,
+  );
+
+test('an unaligned handler snapshots on the first barrier and records the other channels until their barrier', () => {
+  const handler = new UnalignedBarrierHandler(3);
+  assert.deepEqual(unaligned(handler.onBarrier(1, barrier(1))), ['snapshot 1 record 0,2']);
+  assert.deepEqual(unaligned(handler.onBarrier(0, barrier(1))), ['stop 0']);
+  assert.deepEqual(unaligned(handler.onBarrier(2, barrier(1))), ['stop 2', 'complete 1']);
+  assert.deepEqual(unaligned(handler.onBarrier(2, barrier(1))), []);
+});
+
+test('an unaligned handler with one channel completes at once; an ended channel stops being recorded', () => {
+  assert.deepEqual(unaligned(new UnalignedBarrierHandler(1).onBarrier(0, barrier(3))), ['snapshot 3 record ', 'complete 3']);
+  const handler = new UnalignedBarrierHandler(2);
+  handler.onBarrier(0, barrier(4));
+  assert.deepEqual(unaligned(handler.onEndOfInput(1)), ['stop 1', 'complete 4']);
+});
+
+test('a newer barrier aborts an unaligned checkpoint whose channel state is not complete', () => {
+  const handler = new UnalignedBarrierHandler(2);
+  handler.onBarrier(0, barrier(1));
+  assert.deepEqual(unaligned(handler.onBarrier(0, barrier(2))), ['abort 1', 'snapshot 2 record 1']);
+  assert.deepEqual(unaligned(handler.onBarrier(1, barrier(1))), []);
+  assert.deepEqual(unaligned(handler.onBarrier(1, barrier(2))), ['stop 1', 'complete 2']);
 });

@@ -142,3 +142,81 @@ export class AtLeastOnceBarrierHandler implements CheckpointBarrierHandler {
     return decisions;
   }
 }
+
+/**
+ * What an unaligned handler asks of its task, beyond snapshots: which channels' records to keep as
+ * channel state (they are in flight across the checkpoint) and when that state is complete.
+ */
+export type UnalignedDecision =
+  /** Snapshot now and forward the barrier; keep the records of `recordChannels` until their barrier arrives. */
+  | { readonly kind: 'snapshot-unaligned'; readonly barrier: CheckpointBarrier; readonly recordChannels: readonly number[] }
+  /** `channel` delivered the barrier: its records from now on are after the checkpoint. */
+  | { readonly kind: 'stop-recording'; readonly channel: number }
+  /** Every channel delivered the barrier: the channel state of `checkpointId` is complete. */
+  | { readonly kind: 'channel-state-complete'; readonly checkpointId: CheckpointId }
+  | { readonly kind: 'abort'; readonly checkpointId: CheckpointId; readonly reason: string };
+
+/**
+ * EXACTLY_ONCE, unaligned (Chandy-Lamport): the first barrier n triggers the snapshot at once and
+ * nothing is blocked; the records that arrive on the other channels before their barrier n are in
+ * flight at the checkpoint and are persisted as channel state, to be replayed on restore.
+ */
+export class UnalignedBarrierHandler {
+  readonly #live: Set<number>;
+  #current: CheckpointBarrier | undefined;
+  readonly #pending = new Set<number>();
+  #done = 0;
+
+  constructor(channels: number) {
+    this.#live = new Set(Array.from({ length: channels }, (_, i) => i));
+  }
+
+  onBarrier(channel: number, barrier: CheckpointBarrier): UnalignedDecision[] {
+    if (barrier.checkpointId <= this.#done) return [];
+    const decisions: UnalignedDecision[] = [];
+    const current = this.#current;
+    if (current !== undefined && barrier.checkpointId > current.checkpointId) {
+      decisions.push({ kind: 'abort', checkpointId: current.checkpointId, reason: `barrier ${barrier.checkpointId} arrived before every barrier ${current.checkpointId}` });
+      this.#finish(current.checkpointId);
+    }
+    if (this.#current === undefined) {
+      this.#current = barrier;
+      for (const live of this.#live) if (live !== channel) this.#pending.add(live);
+      decisions.push({ kind: 'snapshot-unaligned', barrier, recordChannels: [...this.#pending] });
+    } else {
+      this.#pending.delete(channel);
+      decisions.push({ kind: 'stop-recording', channel });
+    }
+    return this.#completeIfDone(decisions);
+  }
+
+  onEndOfInput(channel: number): UnalignedDecision[] {
+    this.#live.delete(channel);
+    if (this.#current === undefined || !this.#pending.delete(channel)) return [];
+    return this.#completeIfDone([{ kind: 'stop-recording', channel }]);
+  }
+
+  onAborted(checkpointId: CheckpointId): UnalignedDecision[] {
+    if (this.#current?.checkpointId === checkpointId) {
+      this.#finish(checkpointId);
+      return [{ kind: 'abort', checkpointId, reason: 'the checkpoint was aborted' }];
+    }
+    if (checkpointId > this.#done) this.#done = checkpointId;
+    return [];
+  }
+
+  #completeIfDone(decisions: UnalignedDecision[]): UnalignedDecision[] {
+    const current = this.#current;
+    if (current !== undefined && this.#pending.size === 0) {
+      decisions.push({ kind: 'channel-state-complete', checkpointId: current.checkpointId });
+      this.#finish(current.checkpointId);
+    }
+    return decisions;
+  }
+
+  #finish(checkpointId: CheckpointId): void {
+    this.#done = Math.max(this.#done, checkpointId);
+    this.#current = undefined;
+    this.#pending.clear();
+  }
+}

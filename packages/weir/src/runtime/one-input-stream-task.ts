@@ -6,35 +6,133 @@ import { WeirError } from '../core/errors.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { OneInputStreamOperator } from '../operators/stream-operator.ts';
 import type { InputGate } from './input-gate.ts';
-import { EncodedBatch } from './record-batch.ts';
+import { EncodedBatch, type RecordBatch } from './record-batch.ts';
+import { decodeChannelState, encodeChannelState, type RecordedChannel } from './channel-state.ts';
+import { Types } from '../types/types.ts';
+import type { TypeSerializer } from '../types/type-serializer.ts';
 import type { CheckpointId } from '../core/ids.ts';
+import { keyGroupOf } from '../core/key-groups.ts';
 import type { CheckpointingMode } from '../checkpoint/checkpoint-config.ts';
-import { AlignedBarrierHandler, AtLeastOnceBarrierHandler, type BarrierDecision, type CheckpointBarrierHandler } from './checkpoint-barrier-handler.ts';
+import {
+  AlignedBarrierHandler,
+  AtLeastOnceBarrierHandler,
+  UnalignedBarrierHandler,
+  type BarrierDecision,
+  type CheckpointBarrierHandler,
+  type UnalignedDecision,
+} from './checkpoint-barrier-handler.ts';
 import { StreamTask, type StreamTaskOptions } from './stream-task.ts';
 
 const BATCHES_PER_RUN = 8;
 
+export interface BarrierSettings {
+  readonly mode: CheckpointingMode;
+  /** EXACTLY_ONCE without alignment: in-flight records are persisted as channel state. */
+  readonly unaligned: boolean;
+  /** Serializer of each input channel, for its channel state. */
+  readonly channelSerializers: readonly TypeSerializer<unknown>[];
+}
+
+/** An unaligned checkpoint whose channel state is still being recorded. */
+interface Recording {
+  readonly checkpointId: CheckpointId;
+  readonly channels: Map<number, RecordedChannel>;
+  readonly done: (bytes: Uint8Array) => void;
+  readonly fail: (error: unknown) => void;
+}
+
 export class OneInputStreamTask extends StreamTask {
   readonly #gate: InputGate;
-  readonly #barriers: CheckpointBarrierHandler;
+  readonly #barriers: CheckpointBarrierHandler | undefined;
+  readonly #unaligned: UnalignedBarrierHandler | undefined;
+  readonly #settings: BarrierSettings;
+  #recording: Recording | undefined;
   #head: OneInputStreamOperator<unknown, unknown> | undefined;
 
-  constructor(options: StreamTaskOptions, gate: InputGate, mode: CheckpointingMode) {
+  constructor(options: StreamTaskOptions, gate: InputGate, settings: BarrierSettings) {
     super(options);
     this.#gate = gate;
+    this.#settings = settings;
     const channels = gate.channels.length;
-    this.#barriers = mode === 'AT_LEAST_ONCE' ? new AtLeastOnceBarrierHandler(channels) : new AlignedBarrierHandler(channels);
+    if (settings.unaligned && settings.mode === 'EXACTLY_ONCE') this.#unaligned = new UnalignedBarrierHandler(channels);
+    else this.#barriers = settings.mode === 'AT_LEAST_ONCE' ? new AtLeastOnceBarrierHandler(channels) : new AlignedBarrierHandler(channels);
     gate.onAvailable = () => {
       this.schedule();
     };
     gate.onChannelEnded = (channel) => {
-      this.#apply(this.#barriers.onEndOfInput(channel, performance.now()));
+      if (this.#unaligned !== undefined) this.#applyUnaligned(this.#unaligned.onEndOfInput(channel));
+      else this.#apply(this.#barriers?.onEndOfInput(channel, performance.now()) ?? []);
     };
   }
 
   override notifyCheckpointAborted(checkpointId: CheckpointId): void {
-    this.#apply(this.#barriers.onAborted(checkpointId));
+    if (this.#unaligned !== undefined) this.#applyUnaligned(this.#unaligned.onAborted(checkpointId));
+    else this.#apply(this.#barriers?.onAborted(checkpointId) ?? []);
     super.notifyCheckpointAborted(checkpointId);
+  }
+
+  #applyUnaligned(decisions: readonly UnalignedDecision[]): void {
+    for (const decision of decisions) {
+      switch (decision.kind) {
+        case 'snapshot-unaligned': {
+          const channels = new Map<number, RecordedChannel>();
+          for (const channel of decision.recordChannels) {
+            const serializer = this.#settings.channelSerializers[channel] ?? Types.generic<unknown>();
+            channels.set(channel, { serializer, values: [], timestamps: [] });
+          }
+          let done!: (bytes: Uint8Array) => void;
+          let fail!: (error: unknown) => void;
+          const channelState = new Promise<Uint8Array>((resolve, reject) => {
+            done = resolve;
+            fail = reject;
+          });
+          channelState.catch(() => {});
+          const recording: Recording = { checkpointId: decision.barrier.checkpointId, channels, done, fail };
+          this.#recording = recording;
+          this.performCheckpoint(decision.barrier, 0, {
+            channelState,
+            bytes: () => [...recording.channels.values()].reduce((sum, c) => sum + c.values.length, 0),
+          });
+          break;
+        }
+        case 'stop-recording':
+          // The channel's later records are after the checkpoint; what it recorded so far stays.
+          if (this.#recording !== undefined) this.#stopped.add(decision.channel);
+          break;
+        case 'channel-state-complete': {
+          const recording = this.#recording;
+          this.#recording = undefined;
+          this.#stopped.clear();
+          if (recording === undefined) break;
+          try {
+            recording.done(encodeChannelState([...recording.channels.values()]));
+          } catch (error) {
+            recording.fail(error);
+          }
+          break;
+        }
+        case 'abort': {
+          const recording = this.#recording;
+          this.#recording = undefined;
+          this.#stopped.clear();
+          recording?.fail(new WeirError('CHECKPOINT_FAILED', `${this.name} gave up checkpoint ${decision.checkpointId}: ${decision.reason}`));
+          if (recording === undefined) {
+            this.options.onCheckpointDecline(decision.checkpointId, new WeirError('CHECKPOINT_FAILED', `${this.name} gave up checkpoint ${decision.checkpointId}: ${decision.reason}`));
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** Channels of the current recording that delivered their barrier. */
+  readonly #stopped = new Set<number>();
+
+  /** The recorded list of `channel`, while its records are in flight across an unaligned checkpoint. */
+  #recordedChannel(channel: number): RecordedChannel | undefined {
+    const recording = this.#recording;
+    if (recording === undefined || this.#stopped.has(channel)) return undefined;
+    return recording.channels.get(channel);
   }
 
   #apply(decisions: readonly BarrierDecision[]): void {
@@ -60,8 +158,21 @@ export class OneInputStreamTask extends StreamTask {
   }
 
   protected initialize(): Promise<void> {
-    this.#head = this.chain?.operators[0]?.instance;
-    if (this.#head === undefined) throw new WeirError('INTERNAL', `${this.name} has no head operator`);
+    const head = this.chain?.operators[0]?.instance;
+    if (head === undefined) throw new WeirError('INTERNAL', `${this.name} has no head operator`);
+    this.#head = head;
+    // In-flight records of an unaligned checkpoint come first, before any new input.
+    // A keyed task gets every old subtask's records (the parallelism may have changed) and keeps its own.
+    const first = this.chain?.operators[0];
+    const keyed = first?.context.keyed;
+    const uid = first?.operator.uid;
+    for (const bytes of (uid === undefined ? undefined : this.options.restored?.operators[uid]?.channel) ?? []) {
+      const { values, timestamps } = decodeChannelState(bytes, this.name);
+      for (let i = 0; i < values.length; i++) {
+        if (keyed !== undefined && !keyed.backend.keyGroupRange.contains(keyGroupOf(keyed.keySelector(values[i]), keyed.backend.maxParallelism))) continue;
+        head.processElement(values[i], timestamps[i] ?? NO_TIMESTAMP);
+      }
+    }
     return Promise.resolve();
   }
 
@@ -74,6 +185,11 @@ export class OneInputStreamTask extends StreamTask {
       switch (event.kind) {
         case 'batch': {
           const batch = event.batch;
+          const recorded = this.#recording === undefined ? undefined : this.#recordedChannel(event.channel);
+          if (recorded !== undefined) {
+            this.#processRecorded(head, batch, recorded);
+            break;
+          }
           if (batch instanceof EncodedBatch) {
             const count = batch.count;
             this.counters.recordsIn += count;
@@ -101,11 +217,24 @@ export class OneInputStreamTask extends StreamTask {
           return;
         case 'control':
           if (event.element.kind !== 'barrier') throw new WeirError('INTERNAL', `${this.name} received an element it cannot handle: ${event.element.kind}`);
-          this.#apply(this.#barriers.onBarrier(event.channel, event.element, performance.now()));
+          if (this.#unaligned !== undefined) this.#applyUnaligned(this.#unaligned.onBarrier(event.channel, event.element));
+          else this.#apply(this.#barriers?.onBarrier(event.channel, event.element, performance.now()) ?? []);
           break;
       }
       if (!this.isRunning) return;
     }
     if (this.#gate.hasInput()) this.schedule();
+  }
+
+  /** Processes a batch of a channel whose records are in flight across an unaligned checkpoint, keeping them. */
+  #processRecorded(head: OneInputStreamOperator<unknown, unknown>, batch: RecordBatch | EncodedBatch, recorded: RecordedChannel): void {
+    const { values, timestamps } = batch instanceof EncodedBatch ? batch.decodeAll() : batch;
+    this.counters.recordsIn += values.length;
+    for (let i = 0; i < values.length; i++) {
+      const timestamp = timestamps?.[i] ?? NO_TIMESTAMP;
+      recorded.values.push(values[i]);
+      recorded.timestamps.push(timestamp);
+      head.processElement(values[i], timestamp);
+    }
   }
 }

@@ -13,6 +13,7 @@ import type { OperatorStateSnapshot } from '../state/operator-state-backend.ts';
 import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import { isCheckpointListener, isCheckpointedFunction } from '../operators/functions.ts';
+import { userFunctionFailed } from '../operators/user-function-error.ts';
 import type { ProcessingTimeService } from '../operators/stream-operator.ts';
 import { createOperatorChain, type OperatorChain, type TaskCounters } from './operator-chain.ts';
 import type { RecordWriter } from './record-writer.ts';
@@ -34,6 +35,8 @@ export interface OperatorCheckpointState {
   readonly keyed?: { readonly bytes: Uint8Array; readonly keyGroupStart: number; readonly keyGroupEnd: number } | undefined;
   /** Operator state (for a source: its splits with their positions). */
   readonly operator?: Uint8Array | undefined;
+  /** In-flight input records of an unaligned checkpoint (the task's head operator only). */
+  readonly channel?: Uint8Array | undefined;
 }
 
 /** What a task gets back from a checkpoint, by operator uid. */
@@ -46,6 +49,8 @@ export interface RestoredTaskState {
         readonly keyed: readonly Uint8Array[];
         /** Operator state of every old subtask (a source: its splits); the subtask takes its share. */
         readonly operator: readonly Uint8Array[];
+        /** In-flight records of an unaligned checkpoint to replay before new input. */
+        readonly channel?: readonly Uint8Array[] | undefined;
       }
     >
   >;
@@ -79,7 +84,8 @@ export interface StreamTaskOptions {
   onFinished(report: TaskReport): void;
   onFailed(error: unknown): void;
   onCheckpointAck(ack: TaskCheckpointAck): void;
-  onCheckpointDecline(checkpointId: CheckpointId, error: unknown): void;
+  /** `taskNotRunning`: the task could not take part (finishing or starting), which is not the checkpoint's fault. */
+  onCheckpointDecline(checkpointId: CheckpointId, error: unknown, taskNotRunning?: boolean): void;
 }
 
 export abstract class StreamTask implements Runnable {
@@ -131,10 +137,21 @@ export abstract class StreamTask implements Runnable {
         const fn = operator.instance.userFunction;
         if (isCheckpointedFunction(fn)) {
           const context = operator.context;
-          await fn.initializeState({ isRestored: () => context.restored, getOperatorStateStore: () => context.operatorState });
+          try {
+            await fn.initializeState({ isRestored: () => context.restored, getOperatorStateStore: () => context.operatorState });
+          } catch (error) {
+            throw userFunctionFailed(context.description, 'initializeState()', error);
+          }
         }
       }
-      for (let i = chain.operators.length - 1; i >= 0; i--) await chain.operators[i]?.instance.open();
+      for (let i = chain.operators.length - 1; i >= 0; i--) {
+        const operator = chain.operators[i] as (typeof chain.operators)[number];
+        try {
+          await operator.instance.open();
+        } catch (error) {
+          throw userFunctionFailed(operator.context.description, 'open()', error);
+        }
+      }
       await this.initialize();
       if (this.#status !== 'INITIALIZING') return;
       this.#moveTo('RUNNING');
@@ -189,9 +206,13 @@ export abstract class StreamTask implements Runnable {
    * barrier downstream, then serializes the frozen state and reports it (the asynchronous phase) while
    * the task goes on processing.
    */
-  protected performCheckpoint(barrier: CheckpointBarrier, alignmentMs: number): void {
+  protected performCheckpoint(
+    barrier: CheckpointBarrier,
+    alignmentMs: number,
+    unaligned?: { readonly channelState: Promise<Uint8Array>; readonly bytes: () => number },
+  ): void {
     if (this.#status !== 'RUNNING') {
-      this.options.onCheckpointDecline(barrier.checkpointId, new WeirError('CHECKPOINT_FAILED', `${this.name} is ${this.#status}, not running`));
+      this.options.onCheckpointDecline(barrier.checkpointId, new WeirError('CHECKPOINT_FAILED', `${this.name} is ${this.#status}, not running`), true);
       return;
     }
     const started = performance.now();
@@ -204,7 +225,11 @@ export abstract class StreamTask implements Runnable {
       for (const operator of this.chain?.operators ?? []) {
         const fn = operator.instance.userFunction;
         if (isCheckpointedFunction(fn)) {
-          fn.snapshotState({ getCheckpointId: () => barrier.checkpointId, getCheckpointTimestamp: () => barrier.timestamp });
+          try {
+            fn.snapshotState({ getCheckpointId: () => barrier.checkpointId, getCheckpointTimestamp: () => barrier.timestamp });
+          } catch (error) {
+            throw userFunctionFailed(operator.context.description, 'snapshotState()', error);
+          }
         }
         const backend = operator.context.keyed?.backend;
         const operatorState = operator.context.operatorState;
@@ -226,13 +251,17 @@ export abstract class StreamTask implements Runnable {
     }
     const syncDurationMs = performance.now() - started;
     for (const writer of this.#writers) writer.broadcastControl(barrier);
-    setImmediate(() => {
+    const asyncPart = async (): Promise<void> => {
       const asyncStarted = performance.now();
       try {
+        const channel = unaligned === undefined ? undefined : await unaligned.channelState;
+        const head = this.options.vertex.operators[0];
+        if (channel !== undefined && head !== undefined && !frozen.some((part) => part.uid === head.uid)) frozen.unshift({ uid: head.uid });
         const states: OperatorCheckpointState[] = frozen.map((part) => ({
           uid: part.uid,
           keyed: part.keyed === undefined || part.range === undefined ? undefined : { bytes: part.keyed.write(), keyGroupStart: part.range.start, keyGroupEnd: part.range.end },
           operator: part.operator?.write(),
+          channel: part.uid === head?.uid ? channel : undefined,
         }));
         this.options.onCheckpointAck({
           checkpointId: barrier.checkpointId,
@@ -244,8 +273,8 @@ export abstract class StreamTask implements Runnable {
             asyncDurationMs: performance.now() - asyncStarted,
             alignmentDurationMs: alignmentMs,
             checkpointStartDelayMs: startDelay,
-            unalignedCheckpoint: false,
-            bytesPersistedDuringAlignment: 0,
+            unalignedCheckpoint: unaligned !== undefined,
+            bytesPersistedDuringAlignment: unaligned?.bytes() ?? 0,
           },
         });
       } catch (error) {
@@ -256,7 +285,8 @@ export abstract class StreamTask implements Runnable {
           part.operator?.release();
         }
       }
-    });
+    };
+    setImmediate(() => void asyncPart());
   }
 
   /** A source's positions, frozen (the synchronous part of its snapshot); undefined for other tasks. */
@@ -344,7 +374,7 @@ export abstract class StreamTask implements Runnable {
       try {
         await operator.instance.close();
       } catch (error) {
-        errors.push(error);
+        errors.push(userFunctionFailed(operator.context.description, 'close()', error));
       }
     }
     try {
