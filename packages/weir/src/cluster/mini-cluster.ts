@@ -74,6 +74,7 @@ export class MiniCluster {
         restore = await planRestore(submission.fromCheckpoint, loaded.jobGraph, loaded.checkpointConfig, {
           allowNonRestoredState: submission.allowNonRestoredState === true,
           onSkipped: (ref, reason) => this.#logger.warn('skipping a damaged checkpoint', { directory: ref.directory, reason }),
+          onInvalid: (directory, reason) => this.#logger.warn('skipping a directory that is not a complete checkpoint', { directory, reason }),
         });
         this.#logger.info('restoring from checkpoint', { checkpointId: restore.ref.checkpointId, directory: restore.ref.directory });
       }
@@ -395,7 +396,10 @@ class LocalJobRun implements JobClient {
           allowNonRestoredState: true,
           onSkipped: (ref, reason) => this.#logger.warn('skipping a damaged checkpoint', { directory: ref.directory, reason }),
         });
-        if (plan !== undefined) this.#restore = plan;
+        if (plan !== undefined) {
+          this.#restore = plan;
+          checkpointing.coordinator.restoreFrom(plan.ref);
+        }
       }
     } catch (error) {
       this.#move('FAILING');

@@ -65,16 +65,25 @@ export async function planRestore(
   from: string,
   graph: JobGraph<OperatorSpec>,
   config: CheckpointConfigData,
-  options: RestoreOptions & { readonly onSkipped?: (ref: CompletedCheckpointRef, reason: string) => void },
+  options: RestoreOptions & {
+    readonly onSkipped?: (ref: CompletedCheckpointRef, reason: string) => void;
+    /** A directory under the checkpoint root that is not a usable checkpoint (never completed, or damaged). */
+    readonly onInvalid?: (directory: string, reason: string) => void;
+  },
 ): Promise<RestorePlan> {
-  const { refs, storage } = await resolveCheckpoints(from, graph.jobName, config);
+  const { refs, storage } = await resolveCheckpoints(from, graph.jobName, config, options.onInvalid);
   const plan = await restoreFromNewestIntact(refs, storage, graph, options);
   if (plan === undefined) throw new WeirError('RESTORE_FAILED', `no completed checkpoint of job '${graph.jobName}' to restore from`);
   return plan;
 }
 
 /** The candidate checkpoints for `from`, newest first: all of the job's for `latest`, else the one named. */
-async function resolveCheckpoints(from: string, jobName: string, config: CheckpointConfigData): Promise<{ refs: CompletedCheckpointRef[]; storage: CheckpointStorage }> {
+async function resolveCheckpoints(
+  from: string,
+  jobName: string,
+  config: CheckpointConfigData,
+  onInvalid?: (directory: string, reason: string) => void,
+): Promise<{ refs: CompletedCheckpointRef[]; storage: CheckpointStorage }> {
   if (from === 'latest') {
     if (config.checkpointStorage === null) {
       throw new WeirError('RESTORE_FAILED', "--from-checkpoint latest needs a checkpoint directory, and the job has none", {
@@ -83,7 +92,12 @@ async function resolveCheckpoints(from: string, jobName: string, config: Checkpo
     }
     const storage = new FileCheckpointStorage({ directory: config.checkpointStorage });
     const invalid: string[] = [];
-    const completed = (await storage.listCompleted(undefined, (directory, reason) => invalid.push(`${directory}: ${reason}`))).filter((c) => c.metadata.jobName === jobName);
+    const completed = (
+      await storage.listCompleted(undefined, (directory, reason) => {
+        invalid.push(`${directory}: ${reason}`);
+        onInvalid?.(directory, reason);
+      })
+    ).filter((c) => c.metadata.jobName === jobName);
     if (completed.length === 0) {
       throw new WeirError('RESTORE_FAILED', `no completed checkpoint of job '${jobName}' under ${config.checkpointStorage}`, {
         hint: invalid.length > 0 ? `skipped, not complete or damaged: ${invalid.join('; ')}` : 'run the job with checkpointing enabled first',
