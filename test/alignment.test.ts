@@ -23,6 +23,10 @@ test('unaligned EXACTLY_ONCE checkpoints restore exact counts: in-flight records
   assert.deepEqual(await runMode('UNALIGNED', dir, perPartition), truth);
 });
 
+test('aligned checkpoints that switch to unaligned after the aligned-checkpoint-timeout restore exact counts', async () => {
+  assert.deepEqual(await runMode('ALIGNED_TIMEOUT', dir, perPartition), truth);
+});
+
 test('AT_LEAST_ONCE checkpoints lose nothing but count the records after the barrier twice', async () => {
   const counts = await runMode('AT_LEAST_ONCE', dir, perPartition);
   let extra = 0;

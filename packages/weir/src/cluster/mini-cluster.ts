@@ -256,7 +256,11 @@ class LocalJobRun implements JobClient {
         fingerprint: graph.fingerprint,
         splits: this.#splits,
         peers: peers[slot] ?? [],
-        checkpointing: { mode: this.#checkpointConfig.checkpointingMode, unaligned: this.#checkpointConfig.unalignedCheckpointsEnabled },
+        checkpointing: {
+          mode: this.#checkpointConfig.checkpointingMode,
+          unaligned: this.#checkpointConfig.unalignedCheckpointsEnabled,
+          alignedCheckpointTimeout: this.#checkpointConfig.alignedCheckpointTimeout,
+        },
         restored: this.#restore === undefined ? undefined : this.#restoredForSlot(slot),
         restoredCheckpointId: this.#restore?.ref.checkpointId,
       };

@@ -187,6 +187,7 @@ export class TaskExecutor {
           new OneInputStreamTask(options, new InputGate(inputs), {
             mode: deployment.checkpointing?.mode ?? 'EXACTLY_ONCE',
             unaligned: deployment.checkpointing?.unaligned ?? false,
+            alignedCheckpointTimeout: deployment.checkpointing?.alignedCheckpointTimeout ?? 0,
             channelSerializers: inputSpecs.map((spec) => serializerOf(spec.edge)),
           }),
         );

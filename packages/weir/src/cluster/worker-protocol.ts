@@ -27,7 +27,7 @@ export interface SlotDeployment {
   /** The checkpoint restored from, for the tasks' information. */
   readonly restoredCheckpointId?: number | undefined;
   /** How tasks treat barriers; undefined when checkpointing is off. */
-  readonly checkpointing?: { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE'; readonly unaligned: boolean } | undefined;
+  readonly checkpointing?: { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE'; readonly unaligned: boolean; readonly alignedCheckpointTimeout: number } | undefined;
 }
 
 export type ToWorker =

@@ -72,7 +72,7 @@ test('in at-least-once mode a newer complete checkpoint subsumes an older one th
   assert.deepEqual(kinds(handler.onBarrier(1, barrier(1), 2)), []);
 });
 
-const unaligned = (decisions: UnalignedDecision[]): string[] =>
+const unalignedKinds = (decisions: UnalignedDecision[]): string[] =>
   decisions.map((d) =>
     d.kind === 'snapshot-unaligned'
       ? `snapshot ${d.barrier.checkpointId} record ${d.recordChannels.join(',')}`
@@ -85,23 +85,40 @@ const unaligned = (decisions: UnalignedDecision[]): string[] =>
 
 test('an unaligned handler snapshots on the first barrier and records the other channels until their barrier', () => {
   const handler = new UnalignedBarrierHandler(3);
-  assert.deepEqual(unaligned(handler.onBarrier(1, barrier(1))), ['snapshot 1 record 0,2']);
-  assert.deepEqual(unaligned(handler.onBarrier(0, barrier(1))), ['stop 0']);
-  assert.deepEqual(unaligned(handler.onBarrier(2, barrier(1))), ['stop 2', 'complete 1']);
-  assert.deepEqual(unaligned(handler.onBarrier(2, barrier(1))), []);
+  assert.deepEqual(unalignedKinds(handler.onBarrier(1, barrier(1))), ['snapshot 1 record 0,2']);
+  assert.deepEqual(unalignedKinds(handler.onBarrier(0, barrier(1))), ['stop 0']);
+  assert.deepEqual(unalignedKinds(handler.onBarrier(2, barrier(1))), ['stop 2', 'complete 1']);
+  assert.deepEqual(unalignedKinds(handler.onBarrier(2, barrier(1))), []);
 });
 
 test('an unaligned handler with one channel completes at once; an ended channel stops being recorded', () => {
-  assert.deepEqual(unaligned(new UnalignedBarrierHandler(1).onBarrier(0, barrier(3))), ['snapshot 3 record ', 'complete 3']);
+  assert.deepEqual(unalignedKinds(new UnalignedBarrierHandler(1).onBarrier(0, barrier(3))), ['snapshot 3 record ', 'complete 3']);
   const handler = new UnalignedBarrierHandler(2);
   handler.onBarrier(0, barrier(4));
-  assert.deepEqual(unaligned(handler.onEndOfInput(1)), ['stop 1', 'complete 4']);
+  assert.deepEqual(unalignedKinds(handler.onEndOfInput(1)), ['stop 1', 'complete 4']);
 });
 
 test('a newer barrier aborts an unaligned checkpoint whose channel state is not complete', () => {
   const handler = new UnalignedBarrierHandler(2);
   handler.onBarrier(0, barrier(1));
-  assert.deepEqual(unaligned(handler.onBarrier(0, barrier(2))), ['abort 1', 'snapshot 2 record 1']);
-  assert.deepEqual(unaligned(handler.onBarrier(1, barrier(1))), []);
-  assert.deepEqual(unaligned(handler.onBarrier(1, barrier(2))), ['stop 1', 'complete 2']);
+  assert.deepEqual(unalignedKinds(handler.onBarrier(0, barrier(2))), ['abort 1', 'snapshot 2 record 1']);
+  assert.deepEqual(unalignedKinds(handler.onBarrier(1, barrier(1))), []);
+  assert.deepEqual(unalignedKinds(handler.onBarrier(1, barrier(2))), ['stop 1', 'complete 2']);
+});
+
+test('an alignment that times out hands its checkpoint to the unaligned handler with the channels still owing the barrier', () => {
+  const aligned = new AlignedBarrierHandler(3);
+  const adopted = new UnalignedBarrierHandler(3);
+  aligned.onBarrier(0, barrier(5), 0);
+  assert.equal(aligned.aligning, 5);
+  const switched = aligned.switchToUnaligned(CheckpointId(5));
+  assert.deepEqual(switched?.pending, [1, 2]);
+  assert.equal(aligned.aligning, undefined);
+  assert.deepEqual(kinds(aligned.onBarrier(1, barrier(5), 1)), [], 'the aligned handler no longer waits for it');
+  assert.deepEqual(unalignedKinds(new UnalignedBarrierHandler(3).adopt(barrier(5), [1, 2])), ['snapshot 5 record 1,2']);
+  adopted.adopt(barrier(5), switched?.pending ?? []);
+  assert.equal(adopted.recording, 5);
+  assert.deepEqual(unalignedKinds(adopted.onBarrier(1, barrier(5))), ['stop 1']);
+  assert.deepEqual(unalignedKinds(adopted.onBarrier(2, barrier(5))), ['stop 2', 'complete 5']);
+  assert.equal(aligned.switchToUnaligned(CheckpointId(5)), undefined, 'switching twice does nothing');
 });

@@ -61,6 +61,24 @@ export class AlignedBarrierHandler implements CheckpointBarrierHandler {
     return complete === undefined ? [] : [complete];
   }
 
+  /**
+   * Gives up aligning the current checkpoint (its aligned-checkpoint-timeout passed): returns its
+   * barrier and the live channels that have not delivered it yet, and forgets it. The caller takes
+   * the checkpoint unaligned from here and unblocks every channel.
+   */
+  switchToUnaligned(checkpointId: CheckpointId): { barrier: CheckpointBarrier; pending: number[] } | undefined {
+    const current = this.#current;
+    if (current?.checkpointId !== checkpointId) return undefined;
+    const pending = [...this.#live].filter((channel) => !this.#arrived.has(channel));
+    this.#reset(checkpointId);
+    return { barrier: current, pending };
+  }
+
+  /** The checkpoint being aligned, if any. */
+  get aligning(): CheckpointId | undefined {
+    return this.#current?.checkpointId;
+  }
+
   onAborted(checkpointId: CheckpointId): BarrierDecision[] {
     if (this.#current?.checkpointId !== checkpointId) {
       if (checkpointId > this.#done) this.#done = checkpointId;
@@ -188,6 +206,19 @@ export class UnalignedBarrierHandler {
       decisions.push({ kind: 'stop-recording', channel });
     }
     return this.#completeIfDone(decisions);
+  }
+
+  /** Takes over a checkpoint that started aligned: its snapshot is taken now, `pending` still owe their barrier. */
+  adopt(barrier: CheckpointBarrier, pending: readonly number[]): UnalignedDecision[] {
+    this.#current = barrier;
+    this.#pending.clear();
+    for (const channel of pending) if (this.#live.has(channel)) this.#pending.add(channel);
+    return this.#completeIfDone([{ kind: 'snapshot-unaligned', barrier, recordChannels: [...this.#pending] }]);
+  }
+
+  /** The unaligned checkpoint whose channel state is being recorded, if any. */
+  get recording(): CheckpointId | undefined {
+    return this.#current?.checkpointId;
   }
 
   onEndOfInput(channel: number): UnalignedDecision[] {

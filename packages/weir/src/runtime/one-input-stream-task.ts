@@ -11,6 +11,7 @@ import { decodeChannelState, encodeChannelState, type RecordedChannel } from './
 import { Types } from '../types/types.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
 import type { CheckpointId } from '../core/ids.ts';
+import type { CheckpointBarrier } from '../core/stream-element.ts';
 import { keyGroupOf } from '../core/key-groups.ts';
 import type { CheckpointingMode } from '../checkpoint/checkpoint-config.ts';
 import {
@@ -31,6 +32,8 @@ export interface BarrierSettings {
   readonly unaligned: boolean;
   /** Serializer of each input channel, for its channel state. */
   readonly channelSerializers: readonly TypeSerializer<unknown>[];
+  /** With `unaligned`: align first, and switch to unaligned when alignment takes longer than this (ms; 0: never align). */
+  readonly alignedCheckpointTimeout?: number | undefined;
 }
 
 /** An unaligned checkpoint whose channel state is still being recorded. */
@@ -54,20 +57,53 @@ export class OneInputStreamTask extends StreamTask {
     this.#gate = gate;
     this.#settings = settings;
     const channels = gate.channels.length;
-    if (settings.unaligned && settings.mode === 'EXACTLY_ONCE') this.#unaligned = new UnalignedBarrierHandler(channels);
-    else this.#barriers = settings.mode === 'AT_LEAST_ONCE' ? new AtLeastOnceBarrierHandler(channels) : new AlignedBarrierHandler(channels);
+    const timeout = settings.alignedCheckpointTimeout ?? 0;
+    if (settings.unaligned && settings.mode === 'EXACTLY_ONCE') {
+      this.#unaligned = new UnalignedBarrierHandler(channels);
+      // Aligned first, unaligned once the alignment takes longer than the timeout (Flink's aligned-checkpoint-timeout).
+      if (timeout > 0) this.#barriers = new AlignedBarrierHandler(channels);
+    } else {
+      this.#barriers = settings.mode === 'AT_LEAST_ONCE' ? new AtLeastOnceBarrierHandler(channels) : new AlignedBarrierHandler(channels);
+    }
     gate.onAvailable = () => {
       this.schedule();
     };
     gate.onChannelEnded = (channel) => {
       if (this.#unaligned !== undefined) this.#applyUnaligned(this.#unaligned.onEndOfInput(channel));
-      else this.#apply(this.#barriers?.onEndOfInput(channel, performance.now()) ?? []);
+      if (this.#barriers !== undefined) this.#apply(this.#barriers.onEndOfInput(channel, performance.now()));
     };
+  }
+
+  /** Routes a barrier: to the unaligned handler when it records that checkpoint (or aligns never), else to alignment. */
+  #onBarrier(channel: number, barrier: CheckpointBarrier): void {
+    const unaligned = this.#unaligned;
+    const aligned = this.#barriers;
+    if (unaligned !== undefined && (aligned === undefined || unaligned.recording === barrier.checkpointId)) {
+      this.#applyUnaligned(unaligned.onBarrier(channel, barrier));
+      return;
+    }
+    const wasAligning = aligned instanceof AlignedBarrierHandler ? aligned.aligning : undefined;
+    this.#apply(aligned?.onBarrier(channel, barrier, performance.now()) ?? []);
+    if (unaligned !== undefined && aligned instanceof AlignedBarrierHandler && aligned.aligning === barrier.checkpointId && wasAligning !== barrier.checkpointId) {
+      this.#armAlignmentTimeout(aligned, unaligned, barrier.checkpointId);
+    }
+  }
+
+  #armAlignmentTimeout(aligned: AlignedBarrierHandler, unaligned: UnalignedBarrierHandler, checkpointId: CheckpointId): void {
+    const timeout = this.#settings.alignedCheckpointTimeout ?? 0;
+    const time = this.options.clock.now() + timeout;
+    this.registerProcessingTimer(time, () => {
+      const switched = aligned.switchToUnaligned(checkpointId);
+      if (switched === undefined) return;
+      this.#gate.unblockAll();
+      this.#applyUnaligned(unaligned.adopt(switched.barrier, switched.pending));
+      if (this.#gate.hasInput()) this.schedule();
+    });
   }
 
   override notifyCheckpointAborted(checkpointId: CheckpointId): void {
     if (this.#unaligned !== undefined) this.#applyUnaligned(this.#unaligned.onAborted(checkpointId));
-    else this.#apply(this.#barriers?.onAborted(checkpointId) ?? []);
+    if (this.#barriers !== undefined) this.#apply(this.#barriers.onAborted(checkpointId));
     super.notifyCheckpointAborted(checkpointId);
   }
 
@@ -217,8 +253,7 @@ export class OneInputStreamTask extends StreamTask {
           return;
         case 'control':
           if (event.element.kind !== 'barrier') throw new WeirError('INTERNAL', `${this.name} received an element it cannot handle: ${event.element.kind}`);
-          if (this.#unaligned !== undefined) this.#applyUnaligned(this.#unaligned.onBarrier(event.channel, event.element));
-          else this.#apply(this.#barriers?.onBarrier(event.channel, event.element, performance.now()) ?? []);
+          this.#onBarrier(event.channel, event.element);
           break;
       }
       if (!this.isRunning) return;

@@ -289,6 +289,11 @@ export abstract class StreamTask implements Runnable {
     setImmediate(() => void asyncPart());
   }
 
+  /** Runs `action` in the mailbox at processing time `time` (cancelled when the task stops). */
+  protected registerProcessingTimer(time: number, action: () => void): () => void {
+    return this.#processingTimeService.registerTimer(time, action);
+  }
+
   /** A source's positions, frozen (the synchronous part of its snapshot); undefined for other tasks. */
   protected snapshotInput(_checkpointId: CheckpointId): OperatorStateSnapshot | undefined {
     return undefined;
