@@ -90,5 +90,11 @@ export {
   type ExternalizedCheckpointRetention,
 } from './checkpoint/checkpoint-config.ts';
 export type { CheckpointStatsSnapshot, CheckpointStats } from './checkpoint/checkpoint-stats-tracker.ts';
+export type { CheckpointStorage, CheckpointLocation, CompletedCheckpointRef } from './checkpoint/checkpoint-storage.ts';
+export type { CheckpointMetadata, StateHandle, KeyedStateHandle, SubtaskState, OperatorSnapshot } from './checkpoint/checkpoint-metadata.ts';
+export { FileCheckpointStorage } from './checkpoint/file-checkpoint-storage.ts';
+export { MemoryCheckpointStorage } from './checkpoint/memory-checkpoint-storage.ts';
+export { NodeCheckpointFileSystem } from './checkpoint/node-checkpoint-file-system.ts';
+export type { CheckpointFileSystem } from './checkpoint/checkpoint-file-system.ts';
 export type { JobStatus } from './cluster/job-status.ts';
 export { runJob, runIfMain, isMainModule, type RunJobOptions } from './cluster/run-job.ts';

@@ -5,6 +5,7 @@
 export { runJob, type RunJobOptions } from './cluster/run-job.ts';
 export { JobExecutionResult } from './cluster/job-execution-result.ts';
 export { CollectSink } from './connectors/collect-sink.ts';
+export { FaultInjectingFileSystem, type FileSystemFault } from './checkpoint/fault-injecting-file-system.ts';
 
 /** The parallelisms every operator is tested at. */
 export const TEST_PARALLELISMS: readonly number[] = [1, 2, 4];

@@ -27,6 +27,8 @@ export interface JobCheckpointingOptions {
   readonly jobId: string;
   readonly graph: JobGraph<OperatorSpec>;
   readonly config: CheckpointConfigData;
+  /** The storage to use instead of the one the config names. */
+  readonly storage?: CheckpointStorage | undefined;
   readonly workers: () => readonly Worker[];
   readonly logger: Logger;
   readonly onFatal: (error: WeirError) => void;
@@ -46,7 +48,7 @@ export class JobCheckpointing {
 
   constructor(options: JobCheckpointingOptions) {
     this.#options = options;
-    this.storage = createCheckpointStorage(options.config);
+    this.storage = options.storage ?? createCheckpointStorage(options.config);
     const broadcast = (message: ToWorker): void => {
       for (const worker of options.workers()) worker.postMessage(message);
     };

@@ -22,7 +22,7 @@ import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy } fro
 import { Configuration } from '../core/configuration.ts';
 import { systemClock } from '../core/clock.ts';
 import { planRestore, restoreFromNewestIntact, type RestoredJobState } from './restore-assignment.ts';
-import type { CompletedCheckpointRef } from '../checkpoint/checkpoint-storage.ts';
+import type { CheckpointStorage, CompletedCheckpointRef } from '../checkpoint/checkpoint-storage.ts';
 import type { CheckpointStatsSnapshot } from '../checkpoint/checkpoint-stats-tracker.ts';
 import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
 
@@ -46,13 +46,20 @@ export interface JobClient {
 
 export interface MiniClusterOptions {
   readonly logger?: Logger | undefined;
+  /**
+   * Where jobs keep their checkpoints; by default files under `state.checkpoints.dir`, else memory.
+   * Tests pass a storage over a FaultInjectingFileSystem here.
+   */
+  readonly checkpointStorage?: ((config: CheckpointConfigData) => CheckpointStorage) | undefined;
 }
 
 export class MiniCluster {
   readonly #logger: Logger;
+  readonly #checkpointStorage: ((config: CheckpointConfigData) => CheckpointStorage) | undefined;
 
   constructor(options: MiniClusterOptions = {}) {
     this.#logger = options.logger ?? createConsoleLogger(logLevelFromEnv());
+    this.#checkpointStorage = options.checkpointStorage;
   }
 
   /** Loads the job module, builds its graph and starts it. */
@@ -82,7 +89,7 @@ export class MiniCluster {
       await Promise.all(started.map((worker) => worker.terminate()));
       throw error;
     }
-    const run = new LocalJobRun(submission, loaded.jobGraph, loaded.checkpointConfig, this.#logger, started, restore);
+    const run = new LocalJobRun(submission, loaded.jobGraph, loaded.checkpointConfig, this.#logger, started, restore, this.#checkpointStorage);
     await run.start();
     return run;
   }
@@ -135,6 +142,7 @@ class LocalJobRun implements JobClient {
     logger: Logger,
     started: Worker[],
     restore?: { ref: CompletedCheckpointRef; state: RestoredJobState },
+    checkpointStorage?: (config: CheckpointConfigData) => CheckpointStorage,
   ) {
     this.#started = started;
     this.#restore = restore;
@@ -150,6 +158,7 @@ class LocalJobRun implements JobClient {
             jobId: this.jobId,
             graph,
             config: checkpointConfig,
+            storage: checkpointStorage?.(checkpointConfig),
             workers: () => this.#workers,
             logger,
             onFatal: (error) => {
