@@ -40,6 +40,10 @@ for (const parallelism of TEST_PARALLELISMS) {
     assert.ok(stats !== undefined && stats.counts.completed >= 1, 'the statistics count the completed checkpoints');
     const latest = stats.latest.completed;
     assert.ok(latest !== null && latest.numberOfAcknowledgedSubtasks === latest.numberOfSubtasks && latest.stateSize > 0);
+    // Per subtask: every task of the job, with its own durations.
+    assert.equal(latest.subtasks.length, latest.numberOfSubtasks);
+    assert.equal(new Set(latest.subtasks.map((s) => s.task)).size, latest.numberOfSubtasks);
+    assert.ok(latest.subtasks.every((s) => s.syncDurationMs >= 0 && s.asyncDurationMs >= 0 && s.unalignedCheckpoint === false));
     assert.equal(stats.history[0]?.checkpointId, Math.max(...stats.history.map((h) => h.checkpointId)));
 
     const result = await runJob(JOB, { parallelism, args, configuration: {}, fromCheckpoint: 'latest' });

@@ -37,7 +37,7 @@ test('a disk that is full for two checkpoints declines them and the job goes on,
   const expected = new Map<string, number>();
   for (let i = 0; i < count; i++) expected.set(tick(i).key, (expected.get(tick(i).key) ?? 0) + 1);
   assert.deepEqual(new Map(result.getCollected<{ key: string; n: number }>('counts').map((t) => [t.key, t.n])), expected);
-  assert.ok(stats !== undefined && stats.counts.failed >= 2, `failed checkpoints: ${stats?.counts.failed}`);
+  assert.ok(stats !== undefined && stats.counts.failed >= 2, `failed checkpoints: ${String(stats?.counts.failed)}`);
   assert.ok(stats.counts.completed >= 1, 'later checkpoints completed');
 });
 

@@ -89,7 +89,7 @@ export {
   type CheckpointingMode,
   type ExternalizedCheckpointRetention,
 } from './checkpoint/checkpoint-config.ts';
-export type { CheckpointStatsSnapshot, CheckpointStats } from './checkpoint/checkpoint-stats-tracker.ts';
+export type { CheckpointStatsSnapshot, CheckpointStats, SubtaskCheckpointStats } from './checkpoint/checkpoint-stats-tracker.ts';
 export type { CheckpointStorage, CheckpointLocation, CompletedCheckpointRef } from './checkpoint/checkpoint-storage.ts';
 export type { CheckpointMetadata, StateHandle, KeyedStateHandle, SubtaskState, OperatorSnapshot } from './checkpoint/checkpoint-metadata.ts';
 export { FileCheckpointStorage } from './checkpoint/file-checkpoint-storage.ts';

@@ -7,6 +7,7 @@ import { checkInteger } from '../core/options.ts';
 import type { SnapshotType } from './checkpoint-metadata.ts';
 import type { CheckpointEvent } from './checkpoint-events.ts';
 import type { CheckpointFailureReason } from './checkpoint-failure-reason.ts';
+import type { CheckpointMetrics } from './checkpoint-metrics.ts';
 
 export type CheckpointStatsStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
 
@@ -36,6 +37,15 @@ export interface CheckpointStats {
   readonly directory: string | null;
   readonly failureReason: CheckpointFailureReason | null;
   readonly failureMessage: string | null;
+  /** What each acknowledged subtask reported, in acknowledgement order. */
+  readonly subtasks: readonly SubtaskCheckpointStats[];
+}
+
+/** One subtask's part of a checkpoint: `task` is `vertexId#subtask`. */
+export interface SubtaskCheckpointStats extends CheckpointMetrics {
+  readonly task: string;
+  readonly acknowledgedAt: number;
+  readonly stateSize: number;
 }
 
 export interface RestoredCheckpointStats {
@@ -149,6 +159,7 @@ export class CheckpointStatsTracker {
         entry.checkpointStartDelayMs = Math.max(entry.checkpointStartDelayMs, m.checkpointStartDelayMs);
         entry.unalignedCheckpoint ||= m.unalignedCheckpoint;
         entry.bytesPersistedDuringAlignment += m.bytesPersistedDuringAlignment;
+        entry.subtasks = [...entry.subtasks, { task: event.task, acknowledgedAt: event.acknowledgedAt, stateSize: event.stateSize, ...m }];
         return;
       }
       case 'checkpoint-completed': {
@@ -241,6 +252,7 @@ function newEntry(checkpointId: number, type: SnapshotType, triggeredAt: number,
     endToEndDurationMs: null,
     numberOfSubtasks,
     numberOfAcknowledgedSubtasks: 0,
+    subtasks: [],
     stateSize: 0,
     syncDurationMs: 0,
     asyncDurationMs: 0,
