@@ -5,10 +5,10 @@
  */
 import path from 'node:path';
 import { WeirError } from '../core/errors.ts';
-import { METADATA_FILE_NAME, METADATA_IN_PROGRESS_FILE_NAME, parseCheckpointDirectoryName } from './checkpoint-layout.ts';
+import { METADATA_FILE_NAME, METADATA_IN_PROGRESS_FILE_NAME, parseCheckpointDirectoryName, unsafeStatePathReason } from './checkpoint-layout.ts';
 import { checkMetadata, decodeCheckpointMetadata } from './checkpoint-metadata-codec.ts';
-import { stateHandlesOf } from './state-handles.ts';
-import type { CheckpointMetadata } from './checkpoint-metadata.ts';
+import { stateHandlesOf, stateMismatchReason } from './state-handles.ts';
+import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 import type { CheckpointLocation, CompletedCheckpointRef } from './checkpoint-storage.ts';
 
 /** Read access to the files of one checkpoint directory, by path relative to it. */
@@ -73,6 +73,17 @@ export async function missingStateFile(metadata: CheckpointMetadata, reader: Che
 }
 
 /** CHECKPOINT_CORRUPT: `directory` holds no usable checkpoint. */
+/** Reads a state file of a checkpoint directory and verifies its path, size and checksum. */
+export async function readVerifiedState(base: string, handle: StateHandle, reader: CheckpointDirectoryReader): Promise<Uint8Array> {
+  const unsafe = unsafeStatePathReason(handle.path);
+  if (unsafe !== undefined) throw checkpointCorrupt(base, `state file path ${JSON.stringify(handle.path)} is rejected: ${unsafe}`);
+  const bytes = await reader.readFile(handle.path);
+  if (bytes === undefined) throw checkpointCorrupt(base, `state file ${handle.path} is missing`);
+  const mismatch = stateMismatchReason(handle, bytes);
+  if (mismatch !== undefined) throw checkpointCorrupt(base, `state file ${handle.path} ${mismatch}`);
+  return bytes;
+}
+
 export function checkpointCorrupt(directory: string, reason: string): WeirError {
   return new WeirError('CHECKPOINT_CORRUPT', `checkpoint ${directory}: ${reason}`, {
     hint: 'This checkpoint cannot be restored; start from an older retained checkpoint or a savepoint.',

@@ -15,12 +15,11 @@ import {
   requireCheckpointId,
   requireJobIdName,
   requireStateFileName,
-  unsafeStatePathReason,
 } from './checkpoint-layout.ts';
 import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.ts';
-import { checkpointCorrupt, commitProblem, missingStateFile, newestFirst, verifyCheckpoint } from './checkpoint-verification.ts';
+import { checkpointCorrupt, commitProblem, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
 import { NodeCheckpointFileSystem } from './node-checkpoint-file-system.ts';
-import { createStateHandle, stateMismatchReason } from './state-handles.ts';
+import { createStateHandle } from './state-handles.ts';
 import type { CheckpointFileStat, CheckpointFileSystem } from './checkpoint-file-system.ts';
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 import type { CheckpointLocation, CheckpointStorage, CompletedCheckpointRef } from './checkpoint-storage.ts';
@@ -103,15 +102,9 @@ export class FileCheckpointStorage implements CheckpointStorage {
     return handle;
   }
 
-  async readState(directory: string, handle: StateHandle): Promise<Uint8Array> {
+  readState(directory: string, handle: StateHandle): Promise<Uint8Array> {
     const base = path.resolve(directory);
-    const unsafe = unsafeStatePathReason(handle.path);
-    if (unsafe !== undefined) throw checkpointCorrupt(base, `state file path ${JSON.stringify(handle.path)} is rejected: ${unsafe}`);
-    const bytes = await this.#reader(base).readFile(handle.path);
-    if (bytes === undefined) throw checkpointCorrupt(base, `state file ${handle.path} is missing`);
-    const mismatch = stateMismatchReason(handle, bytes);
-    if (mismatch !== undefined) throw checkpointCorrupt(base, `state file ${handle.path} ${mismatch}`);
-    return bytes;
+    return readVerifiedState(base, handle, this.#reader(base));
   }
 
   async commitMetadata(location: CheckpointLocation, metadata: CheckpointMetadata): Promise<CompletedCheckpointRef> {

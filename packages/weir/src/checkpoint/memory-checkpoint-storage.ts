@@ -13,11 +13,10 @@ import {
   requireCheckpointId,
   requireJobIdName,
   requireStateFileName,
-  unsafeStatePathReason,
 } from './checkpoint-layout.ts';
 import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.ts';
-import { checkpointCorrupt, commitProblem, missingStateFile, newestFirst, verifyCheckpoint } from './checkpoint-verification.ts';
-import { createStateHandle, stateMismatchReason } from './state-handles.ts';
+import { checkpointCorrupt, commitProblem, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
+import { createStateHandle } from './state-handles.ts';
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 import type { CheckpointLocation, CheckpointStorage, CompletedCheckpointRef } from './checkpoint-storage.ts';
 import type { CheckpointDirectoryReader } from './checkpoint-verification.ts';
@@ -93,15 +92,9 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     return Promise.resolve(createStateHandle(name, bytes));
   }
 
-  async readState(directory: string, handle: StateHandle): Promise<Uint8Array> {
+  readState(directory: string, handle: StateHandle): Promise<Uint8Array> {
     const base = normalize(directory);
-    const unsafe = unsafeStatePathReason(handle.path);
-    if (unsafe !== undefined) throw checkpointCorrupt(base, `state file path ${JSON.stringify(handle.path)} is rejected: ${unsafe}`);
-    const bytes = await this.#reader(base).readFile(handle.path);
-    if (bytes === undefined) throw checkpointCorrupt(base, `state file ${handle.path} is missing`);
-    const mismatch = stateMismatchReason(handle, bytes);
-    if (mismatch !== undefined) throw checkpointCorrupt(base, `state file ${handle.path} ${mismatch}`);
-    return bytes;
+    return readVerifiedState(base, handle, this.#reader(base));
   }
 
   async commitMetadata(location: CheckpointLocation, metadata: CheckpointMetadata): Promise<CompletedCheckpointRef> {

@@ -4,7 +4,7 @@
  * rule for a job that names no restart strategy.
  */
 import { WeirError } from '../core/errors.ts';
-import { durationOption, enumOption, formatDuration, intOption, invalidConfigValue } from '../core/configuration.ts';
+import { durationOption, enumOption, formatDuration, intOption, invalidConfigValue, doubleOption } from '../core/configuration.ts';
 import type { ConfigOption, ConfigOptionSpec, Configuration } from '../core/configuration.ts';
 
 /** Java's `Integer.MAX_VALUE`: Flink's bound for integer options and its "unlimited" attempts. */
@@ -252,35 +252,3 @@ function restartStrategyTypeOption(spec: ConfigOptionSpec<undefined>): ConfigOpt
   };
 }
 
-// Flink's doubleType(). It belongs beside intOption in core/configuration.ts; it lives here until a
-// second layer needs one.
-function doubleOption<D extends number | undefined>(
-  spec: ConfigOptionSpec<D> & { readonly min?: number; readonly max?: number; readonly greaterThan?: number },
-): ConfigOption<number | D> {
-  const bounds = [
-    spec.greaterThan === undefined ? undefined : `greater than ${spec.greaterThan}`,
-    spec.min === undefined ? undefined : `at least ${spec.min}`,
-    spec.max === undefined ? undefined : `at most ${spec.max}`,
-  ].filter((b) => b !== undefined);
-  const accepted = bounds.length === 0 ? 'a number' : `a number ${bounds.join(' and ')}`;
-  return {
-    key: spec.key,
-    fallbackKeys: spec.fallbackKeys ?? [],
-    defaultValue: spec.defaultValue,
-    description: spec.description,
-    accepted,
-    parse(raw, key) {
-      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw.trim()) : raw;
-      if (
-        typeof value !== 'number' ||
-        !Number.isFinite(value) ||
-        (spec.greaterThan !== undefined && value <= spec.greaterThan) ||
-        (spec.min !== undefined && value < spec.min) ||
-        (spec.max !== undefined && value > spec.max)
-      ) {
-        invalidConfigValue(key, raw, accepted);
-      }
-      return value;
-    },
-  };
-}

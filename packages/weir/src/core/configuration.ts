@@ -307,3 +307,35 @@ function formatRaw(value: unknown): string {
     return String(value);
   }
 }
+
+/** A number option (Flink's doubleType), with optional bounds. */
+export function doubleOption<D extends number | undefined>(
+  spec: ConfigOptionSpec<D> & { readonly min?: number; readonly max?: number; readonly greaterThan?: number },
+): ConfigOption<number | D> {
+  const bounds = [
+    spec.greaterThan === undefined ? undefined : `greater than ${spec.greaterThan}`,
+    spec.min === undefined ? undefined : `at least ${spec.min}`,
+    spec.max === undefined ? undefined : `at most ${spec.max}`,
+  ].filter((b) => b !== undefined);
+  const accepted = bounds.length === 0 ? 'a number' : `a number ${bounds.join(' and ')}`;
+  return {
+    key: spec.key,
+    fallbackKeys: spec.fallbackKeys ?? [],
+    defaultValue: spec.defaultValue,
+    description: spec.description,
+    accepted,
+    parse(raw, key) {
+      const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw.trim()) : raw;
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        (spec.greaterThan !== undefined && value <= spec.greaterThan) ||
+        (spec.min !== undefined && value < spec.min) ||
+        (spec.max !== undefined && value > spec.max)
+      ) {
+        invalidConfigValue(key, raw, accepted);
+      }
+      return value;
+    },
+  };
+}
