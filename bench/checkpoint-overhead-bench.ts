@@ -53,7 +53,7 @@ export const checkpointOverheadBench: Bench = {
   description: `DataGen objects -> keyBy(key) -> count in ValueState -> summarizing sink, ${MILLION_KEYS.toLocaleString('en-US')} keys, parallelism ${PARALLELISM}; checkpoints off / EXACTLY_ONCE every ${INTERVAL_MS / 1000} s`,
   variants: ['off', '1s'],
   baseline: 'off',
-  defaultEvents: 8_000_000,
+  defaultEvents: 16_000_000,
   targets: [{ numerator: '1s', denominator: 'off', min: 0.9 }],
   columns: [
     { field: 'checkpoints', header: 'checkpoints', format: (value) => (typeof value === 'number' ? String(value) : '-') },
