@@ -65,6 +65,9 @@ export interface TaskCheckpointAck {
   readonly metrics: CheckpointMetrics;
 }
 
+/** How long one step of a snapshot's asynchronous part may take before processing gets a turn, in ms. */
+const ASYNC_SLICE_MS = 2;
+
 export interface StreamTaskOptions {
   readonly jobId: JobId;
   readonly jobName: string;
@@ -257,12 +260,17 @@ export abstract class StreamTask implements Runnable {
         const channel = unaligned === undefined ? undefined : await unaligned.channelState;
         const head = this.options.vertex.operators[0];
         if (channel !== undefined && head !== undefined && !frozen.some((part) => part.uid === head.uid)) frozen.unshift({ uid: head.uid });
-        const states: OperatorCheckpointState[] = frozen.map((part) => ({
-          uid: part.uid,
-          keyed: part.keyed === undefined || part.range === undefined ? undefined : { bytes: part.keyed.write(), keyGroupStart: part.range.start, keyGroupEnd: part.range.end },
-          operator: part.operator?.write(),
-          channel: part.uid === head?.uid ? channel : undefined,
-        }));
+        const states: OperatorCheckpointState[] = [];
+        for (const part of frozen) {
+          let keyed: OperatorCheckpointState['keyed'];
+          if (part.keyed !== undefined && part.range !== undefined) {
+            // A few key groups at a time, with processing in between: a large state never stalls the task.
+            const writer = part.keyed.writer();
+            while (!writer.step(performance.now() + ASYNC_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
+            keyed = { bytes: writer.bytes(), keyGroupStart: part.range.start, keyGroupEnd: part.range.end };
+          }
+          states.push({ uid: part.uid, keyed, operator: part.operator?.write(), channel: part.uid === head?.uid ? channel : undefined });
+        }
         this.options.onCheckpointAck({
           checkpointId: barrier.checkpointId,
           vertexId: this.options.vertex.id,

@@ -108,6 +108,17 @@ export class KeyedStateSnapshot {
 
   /** The snapshot's bytes in the format above. Throws CHECKPOINT_FAILED for a value its serializer rejects. */
   write(): Uint8Array {
+    const writer = this.writer();
+    writer.step(Number.POSITIVE_INFINITY);
+    return writer.bytes();
+  }
+
+  /**
+   * Writes the snapshot a few key groups at a time: `step(deadline)` writes key groups until
+   * `performance.now()` passes `deadline` and says whether it is done; `bytes()` then returns the
+   * result. A task interleaves the steps with processing, so a large state never stalls it.
+   */
+  writer(): { step(deadline: number): boolean; bytes(): Uint8Array } {
     if (this.released) {
       throw new WeirError('INTERNAL', `snapshot of checkpoint ${this.checkpointId} of ${this.operatorDescription} was written after release()`, {
         hint: 'this is a bug in the task runtime: write a snapshot before releasing it; please report it',
@@ -118,57 +129,64 @@ export class KeyedStateSnapshot {
     const data = new DataOutput(INITIAL_CAPACITY);
     const offsets: number[] = [];
     const lengths = new Uint32Array(range.size * sectionCount);
-    for (let index = 0; index < range.size; index++) {
-      offsets.push(data.position);
-      let section = index * sectionCount;
-      for (const state of this.states) {
-        const start = data.position;
-        try {
-          state.frozen.writeKeyGroup(index, data, state.serializers);
-        } catch (error) {
-          throw this.writeFailed(`state '${state.serializers.meta.name}'`, range.start + index, error);
+    let next = 0;
+    const step = (deadline: number): boolean => {
+      for (; next < range.size; next++) {
+        if (next > 0 && performance.now() > deadline) return false;
+        const index = next;
+        offsets.push(data.position);
+        let section = index * sectionCount;
+        for (const state of this.states) {
+          const start = data.position;
+          try {
+            state.frozen.writeKeyGroup(index, data, state.serializers);
+          } catch (error) {
+            throw this.writeFailed(`state '${state.serializers.meta.name}'`, range.start + index, error);
+          }
+          lengths[section++] = data.position - start;
         }
-        lengths[section++] = data.position - start;
-      }
-      for (const queue of this.timerQueues) {
-        const start = data.position;
-        try {
-          writeTimers(queue, index, data);
-        } catch (error) {
-          throw this.writeFailed(`timer queue '${queue.meta.name}'`, range.start + index, error);
+        for (const queue of this.timerQueues) {
+          const start = data.position;
+          try {
+            writeTimers(queue, index, data);
+          } catch (error) {
+            throw this.writeFailed(`timer queue '${queue.meta.name}'`, range.start + index, error);
+          }
+          lengths[section++] = data.position - start;
         }
-        lengths[section++] = data.position - start;
       }
-    }
-
-    const metadata: KeyedStateSnapshotMetadata = {
-      keySerializer: KEY_SERIALIZER_ID,
-      states: this.states.map((state) => state.serializers.meta),
-      timerQueues: this.timerQueues.map((queue) => queue.meta),
+      return true;
     };
-    const dataBytes = data.view();
-    const head = new DataOutput(1024 + range.size * (16 + 4 * sectionCount));
-    for (const byte of MAGIC) head.writeUint8(byte);
-    head.writeUint8(KEYED_STATE_SNAPSHOT_VERSION);
-    head.writeVarUint(this.checkpointId);
-    head.writeVarUint(this.maxParallelism);
-    head.writeInt32(range.start);
-    head.writeInt32(range.end);
-    head.writeString(JSON.stringify(metadata));
-    head.writeVarUint(range.size);
-    for (let index = 0; index < range.size; index++) {
-      head.writeUint32(range.start + index);
-      const offset = offsets[index] as number;
-      head.writeFloat64(offset);
-      head.writeUint32(crc32(dataBytes.subarray(offset, offsets[index + 1] ?? dataBytes.length)));
-      for (let section = 0; section < sectionCount; section++) head.writeUint32(lengths[index * sectionCount + section] as number);
-    }
-    head.writeFloat64(data.position);
-
-    const bytes = new Uint8Array(head.position + data.position);
-    bytes.set(head.view(), 0);
-    bytes.set(dataBytes, head.position);
-    return bytes;
+    const bytes = (): Uint8Array => {
+      const metadata: KeyedStateSnapshotMetadata = {
+        keySerializer: KEY_SERIALIZER_ID,
+        states: this.states.map((state) => state.serializers.meta),
+        timerQueues: this.timerQueues.map((queue) => queue.meta),
+      };
+      const dataBytes = data.view();
+      const head = new DataOutput(1024 + range.size * (16 + 4 * sectionCount));
+      for (const byte of MAGIC) head.writeUint8(byte);
+      head.writeUint8(KEYED_STATE_SNAPSHOT_VERSION);
+      head.writeVarUint(this.checkpointId);
+      head.writeVarUint(this.maxParallelism);
+      head.writeInt32(range.start);
+      head.writeInt32(range.end);
+      head.writeString(JSON.stringify(metadata));
+      head.writeVarUint(range.size);
+      for (let index = 0; index < range.size; index++) {
+        head.writeUint32(range.start + index);
+        const offset = offsets[index] as number;
+        head.writeFloat64(offset);
+        head.writeUint32(crc32(dataBytes.subarray(offset, offsets[index + 1] ?? dataBytes.length)));
+        for (let section = 0; section < sectionCount; section++) head.writeUint32(lengths[index * sectionCount + section] as number);
+      }
+      head.writeFloat64(data.position);
+      const result = new Uint8Array(head.position + data.position);
+      result.set(head.view(), 0);
+      result.set(dataBytes, head.position);
+      return result;
+    };
+    return { step, bytes };
   }
 
   /** Drops the frozen state, so later writes stop copying it; idempotent. */
