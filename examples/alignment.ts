@@ -127,10 +127,20 @@ export function writeViews(directory: string, perPartition: number, apps = 4): M
 /** Runs the job in one mode (one failure, one restart) and returns the final count per app. */
 export type AlignmentMode = 'EXACTLY_ONCE' | 'UNALIGNED' | 'ALIGNED_TIMEOUT' | 'AT_LEAST_ONCE';
 
-export async function runMode(mode: AlignmentMode, input: string, perPartition: number): Promise<Map<string, number>> {
+export async function runMode(
+  mode: AlignmentMode,
+  input: string,
+  perPartition: number,
+  configuration: Readonly<Record<string, unknown>> = {},
+): Promise<Map<string, number>> {
   const result = await runJob(import.meta.url, {
     args: { input, mode, 'fail-after': Math.floor(perPartition / 2), 'slow-micros': 100 },
-    configuration: { 'restart-strategy.type': 'fixed-delay', 'restart-strategy.fixed-delay.attempts': 1, 'restart-strategy.fixed-delay.delay': '10 ms' },
+    configuration: {
+      'restart-strategy.type': 'fixed-delay',
+      'restart-strategy.fixed-delay.attempts': 1,
+      'restart-strategy.fixed-delay.delay': '10 ms',
+      ...configuration,
+    },
   });
   return new Map(result.getCollected<[string, number]>('pv'));
 }

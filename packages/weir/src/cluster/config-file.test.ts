@@ -11,6 +11,7 @@ import { Configuration } from '../core/configuration.ts';
 import { WeirError } from '../core/errors.ts';
 import { CheckpointConfig } from '../checkpoint/checkpoint-config.ts';
 import { loadConfigFile } from './config-file.ts';
+import { channelLimitsFrom } from './network-options.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weir-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,4 +60,12 @@ test('without a weir.yaml in the default place, the configuration is empty', () 
     if (previous === undefined) delete process.env['WEIR_CONF_DIR'];
     else process.env['WEIR_CONF_DIR'] = previous;
   }
+});
+
+test('network buffer settings are read with their units and checked against their bounds', () => {
+  const loaded = loadConfigFile(file('network.yaml', 'taskmanager.network.memory.buffers-per-channel: 2\ntaskmanager.memory.segment-size: 64 kb\n'));
+  const limits = channelLimitsFrom(Configuration.fromEntries(loaded.entries));
+  assert.equal(limits.buffersPerChannel, 2);
+  assert.equal(limits.maxBatchBytes, 64 * 1024);
+  assert.throws(() => loadConfigFile(file('huge.yaml', 'taskmanager.memory.segment-size: 1 gb\n')), /taskmanager\.memory\.segment-size.*accepted: a size from 256 b to 16 mb/);
 });

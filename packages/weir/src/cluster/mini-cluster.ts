@@ -18,6 +18,8 @@ import { defaultParallelism, loadJob, type JobSubmission } from './job-loader.ts
 import { isGloballyTerminal, moveJob, type JobStatus } from './job-status.ts';
 import type { FromWorker, SlotDeployment, ToWorker } from './worker-protocol.ts';
 import { JobCheckpointing } from './job-checkpointing.ts';
+import { channelLimitsFrom } from './network-options.ts';
+import type { ChannelLimits } from '../runtime/channels.ts';
 import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy } from './restart-backoff-time-strategy.ts';
 import { Configuration } from '../core/configuration.ts';
 import { systemClock } from '../core/clock.ts';
@@ -128,6 +130,7 @@ class LocalJobRun implements JobClient {
   readonly #checkpointing: JobCheckpointing | undefined;
   readonly #checkpointConfig: CheckpointConfigData;
   readonly #restartStrategy: RestartBackoffTimeStrategy;
+  readonly #channelLimits: ChannelLimits;
   /** The state the current attempt starts from. */
   #restore: { ref: CompletedCheckpointRef; state: RestoredJobState } | undefined;
   /** 0 for the first run, incremented by every restart. */
@@ -146,6 +149,7 @@ class LocalJobRun implements JobClient {
   ) {
     this.#started = started;
     this.#restore = restore;
+    this.#channelLimits = channelLimitsFrom(Configuration.fromEntries(submission.configuration ?? {}));
     this.#restartStrategy = createRestartBackoffTimeStrategy(Configuration.fromEntries(submission.configuration ?? {}), {
       checkpointingEnabled: checkpointConfig.checkpointInterval !== null,
       clock: systemClock,
@@ -265,6 +269,7 @@ class LocalJobRun implements JobClient {
         fingerprint: graph.fingerprint,
         splits: this.#splits,
         peers: peers[slot] ?? [],
+        channelLimits: this.#channelLimits,
         checkpointing: {
           mode: this.#checkpointConfig.checkpointingMode,
           unaligned: this.#checkpointConfig.unalignedCheckpointsEnabled,

@@ -11,7 +11,6 @@ import type { JobGraph, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { SourceSplit } from '../operators/source.ts';
 import {
-  DEFAULT_CHANNEL_LIMITS,
   LocalChannel,
   PeerConnection,
   RemoteChannelWriter,
@@ -102,7 +101,7 @@ export class TaskExecutor {
     const local = (spec: ChannelSpec): LocalChannel => {
       let channel = localChannels.get(spec.id);
       if (channel === undefined) {
-        channel = new LocalChannel(DEFAULT_CHANNEL_LIMITS);
+        channel = new LocalChannel(deployment.channelLimits);
         localChannels.set(spec.id, channel);
       }
       return channel;
@@ -130,7 +129,7 @@ export class TaskExecutor {
         const channels: ChannelWriter[] = layout.outputsOf(edgeIndex, subtaskIndex).map((spec) =>
           spec.consumer === slot
             ? local(spec)
-            : new RemoteChannelWriter(spec.id, peer(spec.consumer), serializerOf(edgeIndex), DEFAULT_CHANNEL_LIMITS, () => description),
+            : new RemoteChannelWriter(spec.id, peer(spec.consumer), serializerOf(edgeIndex), deployment.channelLimits, () => description),
         );
         writers.set(
           edgeIndex,

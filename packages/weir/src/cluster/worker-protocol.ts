@@ -2,6 +2,7 @@
  * @module The messages between the JobManager and a slot's worker thread.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { ChannelLimits } from '../runtime/channels.ts';
 import type { ErrorData } from '../core/errors.ts';
 import type { SourceSplit } from '../operators/source.ts';
 import type { RestoredTaskState, TaskCheckpointAck, TaskReport } from '../runtime/stream-task.ts';
@@ -20,6 +21,8 @@ export interface SlotDeployment {
   readonly fingerprint: string;
   /** Initial splits per source vertex, indexed by subtask. */
   readonly splits: Readonly<Record<string, readonly (readonly SourceSplit[])[]>>;
+  /** Credits and batch sizes of the channels. */
+  readonly channelLimits: ChannelLimits;
   /** One port per other slot, for the channels between them. */
   readonly peers: readonly { readonly slot: number; readonly port: MessagePort }[];
   /** State restored from a checkpoint, by vertex id, then subtask index (this slot's subtasks only). */
