@@ -12,14 +12,21 @@ export class JobExecutionResult {
   /** Wall time from submission to the last task's end, in ms. */
   readonly netRuntimeMs: number;
   readonly tasks: readonly TaskReport[];
+  /**
+   * From submission until every task of the (last) attempt was running: loading the job, starting
+   * the worker threads, opening operators and restoring state. `netRuntimeMs - startupMs` is the
+   * time spent processing.
+   */
+  readonly startupMs: number;
   readonly #results: ReadonlyMap<string, unknown>;
 
-  constructor(jobId: JobId, jobName: string, netRuntimeMs: number, tasks: readonly TaskReport[], results: ReadonlyMap<string, unknown>) {
+  constructor(jobId: JobId, jobName: string, netRuntimeMs: number, tasks: readonly TaskReport[], results: ReadonlyMap<string, unknown>, startupMs = 0) {
     this.jobId = jobId;
     this.jobName = jobName;
     this.netRuntimeMs = netRuntimeMs;
     this.tasks = tasks;
     this.#results = results;
+    this.startupMs = startupMs;
   }
 
   /** The records a CollectSink named `name` received, in subtask order. */

@@ -121,6 +121,8 @@ class LocalJobRun implements JobClient {
   /** Tasks not yet running; checkpoints start when every task is (Flink's precondition). */
   #tasksStarting = 0;
   #startedAt = 0;
+  /** When every task of the current attempt was running, `performance.now()`. */
+  #allRunningAt = 0;
   #workersMayExit = false;
   readonly #result: Promise<JobExecutionResult>;
   #resolve!: (result: JobExecutionResult) => void;
@@ -333,7 +335,10 @@ class LocalJobRun implements JobClient {
         return;
       }
       case 'task-running':
-        if (--this.#tasksStarting === 0) this.#checkpointing?.start();
+        if (--this.#tasksStarting === 0) {
+          this.#allRunningAt = performance.now();
+          this.#checkpointing?.start();
+        }
         return;
       case 'checkpoint-ack':
         void this.#checkpointing?.receiveAck(message.ack);
@@ -366,7 +371,8 @@ class LocalJobRun implements JobClient {
     this.#move('FINISHED');
     const runtime = performance.now() - this.#startedAt;
     this.#logger.info('job finished', { jobId: this.jobId, job: this.jobName, ms: Math.round(runtime) });
-    this.#resolve(new JobExecutionResult(this.jobId, this.jobName, runtime, this.#reports, results));
+    const startup = this.#allRunningAt === 0 ? runtime : this.#allRunningAt - this.#startedAt;
+    this.#resolve(new JobExecutionResult(this.jobId, this.jobName, runtime, this.#reports, results, startup));
   }
 
   #fail(error: unknown): void {
