@@ -84,6 +84,21 @@ export async function readVerifiedState(base: string, handle: StateHandle, reade
   return bytes;
 }
 
+/**
+ * Loads the checkpoint at `directory` (its existence already checked by the storage, `what` says why
+ * it is not one when it is missing): verified `_metadata` and state files, or CHECKPOINT_CORRUPT.
+ */
+export async function loadVerifiedCheckpoint(checkpointPath: string, directory: string, reader: CheckpointDirectoryReader, missing?: string): Promise<CompletedCheckpointRef> {
+  if (missing !== undefined) {
+    throw new WeirError('INVALID_OPTION', `no checkpoint at ${checkpointPath}: ${directory} ${missing}`, {
+      hint: `Name a checkpoint directory (chk-<n>, or a savepoint directory) or its ${METADATA_FILE_NAME} file.`,
+    });
+  }
+  const verdict = await verifyCheckpoint(directory, reader);
+  if (!verdict.valid) throw checkpointCorrupt(directory, verdict.reason);
+  return verdict.checkpoint;
+}
+
 export function checkpointCorrupt(directory: string, reason: string): WeirError {
   return new WeirError('CHECKPOINT_CORRUPT', `checkpoint ${directory}: ${reason}`, {
     hint: 'This checkpoint cannot be restored; start from an older retained checkpoint or a savepoint.',

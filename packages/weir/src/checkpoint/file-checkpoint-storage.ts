@@ -17,7 +17,7 @@ import {
   requireStateFileName,
 } from './checkpoint-layout.ts';
 import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.ts';
-import { checkpointCorrupt, commitProblem, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
+import { commitProblem, loadVerifiedCheckpoint, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
 import { NodeCheckpointFileSystem } from './node-checkpoint-file-system.ts';
 import { createStateHandle } from './state-handles.ts';
 import type { CheckpointFileStat, CheckpointFileSystem } from './checkpoint-file-system.ts';
@@ -160,15 +160,8 @@ export class FileCheckpointStorage implements CheckpointStorage {
     const resolved = path.resolve(checkpointPath);
     const directory = path.basename(resolved) === METADATA_FILE_NAME ? path.dirname(resolved) : resolved;
     const found = await this.#stat(directory);
-    if (found?.kind !== 'directory') {
-      const what = found === undefined ? 'does not exist' : 'is not a directory';
-      throw new WeirError('INVALID_OPTION', `no checkpoint at ${checkpointPath}: ${directory} ${what}`, {
-        hint: `Name a checkpoint directory (chk-<n>, or a savepoint directory) or its ${METADATA_FILE_NAME} file.`,
-      });
-    }
-    const verdict = await verifyCheckpoint(directory, this.#reader(directory));
-    if (!verdict.valid) throw checkpointCorrupt(directory, verdict.reason);
-    return verdict.checkpoint;
+    const missing = found === undefined ? 'does not exist' : found.kind !== 'directory' ? 'is not a directory' : undefined;
+    return loadVerifiedCheckpoint(checkpointPath, directory, this.#reader(directory), missing);
   }
 
   async listCompleted(jobId: string | undefined, onInvalid?: (directory: string, reason: string) => void): Promise<CompletedCheckpointRef[]> {

@@ -15,7 +15,7 @@ import {
   requireStateFileName,
 } from './checkpoint-layout.ts';
 import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.ts';
-import { checkpointCorrupt, commitProblem, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
+import { commitProblem, loadVerifiedCheckpoint, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
 import { createStateHandle } from './state-handles.ts';
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 import type { CheckpointLocation, CheckpointStorage, CompletedCheckpointRef } from './checkpoint-storage.ts';
@@ -130,15 +130,8 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
   async loadCheckpoint(checkpointPath: string): Promise<CompletedCheckpointRef> {
     const resolved = normalize(checkpointPath);
     const directory = path.posix.basename(resolved) === METADATA_FILE_NAME ? path.posix.dirname(resolved) : resolved;
-    if (!this.#directories.has(directory)) {
-      const what = this.#files.has(directory) ? 'is not a directory' : 'does not exist';
-      throw new WeirError('INVALID_OPTION', `no checkpoint at ${checkpointPath}: ${directory} ${what}`, {
-        hint: `Name a checkpoint directory (chk-<n>, or a savepoint directory) or its ${METADATA_FILE_NAME} file.`,
-      });
-    }
-    const verdict = await verifyCheckpoint(directory, this.#reader(directory));
-    if (!verdict.valid) throw checkpointCorrupt(directory, verdict.reason);
-    return verdict.checkpoint;
+    const missing = this.#directories.has(directory) ? undefined : this.#files.has(directory) ? 'is not a directory' : 'does not exist';
+    return loadVerifiedCheckpoint(checkpointPath, directory, this.#reader(directory), missing);
   }
 
   async listCompleted(jobId: string | undefined, onInvalid?: (directory: string, reason: string) => void): Promise<CompletedCheckpointRef[]> {

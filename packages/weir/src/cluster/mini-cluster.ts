@@ -151,8 +151,9 @@ class LocalJobRun implements JobClient {
   ) {
     this.#started = started;
     this.#restore = restore;
-    this.#channelLimits = channelLimitsFrom(Configuration.fromEntries(submission.configuration ?? {}));
-    this.#restartStrategy = createRestartBackoffTimeStrategy(Configuration.fromEntries(submission.configuration ?? {}), {
+    const configuration = Configuration.fromEntries(submission.configuration ?? {});
+    this.#channelLimits = channelLimitsFrom(configuration);
+    this.#restartStrategy = createRestartBackoffTimeStrategy(configuration, {
       checkpointingEnabled: checkpointConfig.checkpointInterval !== null,
       clock: systemClock,
     });
