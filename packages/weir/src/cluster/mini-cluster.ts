@@ -27,6 +27,8 @@ import { planRestore, restoreFromNewestIntact, type RestoredJobState } from './r
 import type { CheckpointStorage, CompletedCheckpointRef } from '../checkpoint/checkpoint-storage.ts';
 import type { CheckpointStatsSnapshot } from '../checkpoint/checkpoint-stats-tracker.ts';
 import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
+import { computePipelinedRegions, type PipelinedRegion } from './pipelined-regions.ts';
+import { readFailoverStrategy, type FailoverStrategyName } from './restart-strategy-options.ts';
 
 const WORKER_ENTRY = new URL('./slot-worker.mjs', import.meta.url);
 const SHUTDOWN_GRACE_MS = 5000;
@@ -117,9 +119,16 @@ class LocalJobRun implements JobClient {
   readonly #workers: Worker[] = [];
   readonly #reports: TaskReport[] = [];
   readonly #coordinators = new Map<string, { readonly coordinator: OperatorCoordinator; readonly resultName: string | undefined }>();
-  #tasksRunning = 0;
-  /** Tasks not yet running; checkpoints start when every task is (Flink's precondition). */
-  #tasksStarting = 0;
+  /** Each task of the current attempt, by `vertexId/subtask`; checkpoints run while every task is running. */
+  readonly #tasks = new Map<string, 'starting' | 'running' | 'finished'>();
+  readonly #regions: readonly PipelinedRegion[];
+  readonly #regionOfVertex = new Map<string, PipelinedRegion>();
+  readonly #failoverStrategy: FailoverStrategyName;
+  /** Restarts of each region (full restarts count for every region): the attempt number of its tasks. */
+  readonly #regionAttempts: number[];
+  readonly #restartingRegions = new Set<number>();
+  readonly #cancelRequests = new Map<number, { remaining: number; done: () => void }>();
+  #nextRequestId = 0;
   #startedAt = 0;
   /** When every task of the current attempt was running, `performance.now()`. */
   #allRunningAt = 0;
@@ -153,6 +162,10 @@ class LocalJobRun implements JobClient {
     this.#restore = restore;
     const configuration = Configuration.fromEntries(submission.configuration ?? {});
     this.#channelLimits = channelLimitsFrom(configuration);
+    this.#failoverStrategy = readFailoverStrategy(configuration);
+    this.#regions = computePipelinedRegions(graph);
+    this.#regionAttempts = this.#regions.map(() => 0);
+    for (const region of this.#regions) for (const vertex of region.vertices) this.#regionOfVertex.set(vertex, region);
     this.#restartStrategy = createRestartBackoffTimeStrategy(configuration, {
       checkpointingEnabled: checkpointConfig.checkpointInterval !== null,
       clock: systemClock,
@@ -230,8 +243,10 @@ class LocalJobRun implements JobClient {
     const attempt = this.#attempt;
     const numSlots = Math.max(...graph.vertices.map((v) => v.parallelism));
     this.#reports.length = 0;
-    this.#tasksRunning = graph.vertices.reduce((sum, v) => sum + v.parallelism, 0);
-    this.#tasksStarting = this.#tasksRunning;
+    this.#tasks.clear();
+    for (const vertex of graph.vertices) {
+      for (let subtask = 0; subtask < vertex.parallelism; subtask++) this.#tasks.set(`${vertex.id}/${subtask}`, 'starting');
+    }
     const ports: MessagePort[][] = Array.from({ length: numSlots }, () => []);
     const peers: { slot: number; port: MessagePort }[][] = Array.from({ length: numSlots }, () => []);
     for (let a = 0; a < numSlots; a++) {
@@ -278,22 +293,28 @@ class LocalJobRun implements JobClient {
           unaligned: this.#checkpointConfig.unalignedCheckpointsEnabled,
           alignedCheckpointTimeout: this.#checkpointConfig.alignedCheckpointTimeout,
         },
-        restored: this.#restore === undefined ? undefined : this.#restoredForSlot(slot),
+        restored: this.#restore === undefined ? undefined : restoredForSlot(this.#restore.state, slot),
         restoredCheckpointId: this.#restore?.ref.checkpointId,
+        vertexAttempts: this.#vertexAttempts(),
       };
       const message: ToWorker = { type: 'deploy', deployment };
       worker.postMessage(message, ports[slot] ?? []);
     }
   }
 
-  /** The restored state of the subtasks slot `slot` runs (subtask i runs in slot i). */
-  #restoredForSlot(slot: number): RestoredJobState {
-    const mine: RestoredJobState = {};
-    for (const [vertexId, bySubtask] of Object.entries(this.#restore?.state ?? {})) {
-      const state = bySubtask[slot];
-      if (state !== undefined) mine[vertexId] = { [slot]: state };
+  /** The attempt number of every vertex's tasks: its region's. */
+  #vertexAttempts(): Record<string, number> {
+    const attempts: Record<string, number> = {};
+    for (const region of this.#regions) {
+      for (const vertex of region.vertices) attempts[vertex] = this.#regionAttempts[region.index] ?? 0;
     }
-    return mine;
+    return attempts;
+  }
+
+  /** True for a message of a task attempt that a region restart already replaced. */
+  #isStale(vertexId: string, attemptNumber: number): boolean {
+    const region = this.#regionOfVertex.get(vertexId);
+    return region === undefined || this.#regionAttempts[region.index] !== attemptNumber;
   }
 
   async #assignSplits(): Promise<Record<string, SourceSplit[][]>> {
@@ -335,9 +356,16 @@ class LocalJobRun implements JobClient {
         }
         return;
       }
+      case 'tasks-cancelled': {
+        const request = this.#cancelRequests.get(message.requestId);
+        if (request !== undefined && --request.remaining === 0) request.done();
+        return;
+      }
       case 'task-running':
-        if (--this.#tasksStarting === 0) {
-          this.#allRunningAt = performance.now();
+        if (this.#isStale(message.vertexId, message.attemptNumber)) return;
+        this.#tasks.set(`${message.vertexId}/${message.subtaskIndex}`, 'running');
+        if (this.#restartingRegions.size === 0 && [...this.#tasks.values()].every((t) => t === 'running')) {
+          if (this.#allRunningAt === 0) this.#allRunningAt = performance.now();
           this.#checkpointing?.start();
         }
         return;
@@ -348,11 +376,16 @@ class LocalJobRun implements JobClient {
         this.#checkpointing?.receiveDecline(message.checkpointId, message.vertexId, message.subtaskIndex, message.reason, message.taskNotRunning);
         return;
       case 'task-finished':
+        if (this.#isStale(message.report.vertexId, message.attemptNumber)) return;
         this.#checkpointing?.onTaskFinished();
         this.#reports.push(message.report);
-        if (--this.#tasksRunning === 0) void this.#finish();
+        this.#tasks.set(`${message.report.vertexId}/${message.report.subtaskIndex}`, 'finished');
+        if ([...this.#tasks.values()].every((t) => t === 'finished')) void this.#finish();
         return;
       case 'task-failed':
+        if (this.#isStale(message.vertexId, message.attemptNumber)) return;
+        this.#failTask(message.vertexId, errorFromData(message.error));
+        return;
       case 'slot-failed':
         this.#fail(errorFromData(message.error));
         return;
@@ -376,6 +409,116 @@ class LocalJobRun implements JobClient {
     this.#resolve(new JobExecutionResult(this.jobId, this.jobName, runtime, this.#reports, results, startup));
   }
 
+  /**
+   * A task failed. With the `region` failover strategy, only its pipelined region restarts when the
+   * job has other regions; otherwise (or with `full`) the whole job does.
+   */
+  #failTask(vertexId: string, error: unknown): void {
+    if (this.#status !== 'RUNNING' || this.#failoverStrategy !== 'region' || this.#regions.length < 2) {
+      this.#fail(error);
+      return;
+    }
+    const region = this.#regionOfVertex.get(vertexId);
+    if (region === undefined) {
+      this.#fail(error);
+      return;
+    }
+    // A failure inside a region already restarting is a consequence of the first one.
+    if (this.#restartingRegions.has(region.index)) return;
+    this.#restartStrategy.notifyFailure(error);
+    if (!this.#restartStrategy.canRestart()) {
+      this.#logger.info('job cannot restart', { job: this.jobName, why: this.#restartStrategy.whyNotRestartable() });
+      this.#failJob(error);
+      return;
+    }
+    void this.#restartRegion(region, error);
+  }
+
+  /**
+   * Region failover (Flink's RestartPipelinedRegionFailoverStrategy): cancels the region's tasks in
+   * every slot, waits the restart strategy's backoff and starts them again from the latest completed
+   * checkpoint, while the job's other regions keep running. The job stays RUNNING.
+   */
+  async #restartRegion(region: PipelinedRegion, cause: unknown): Promise<void> {
+    const attempt = this.#attempt;
+    const vertices = new Set<string>(region.vertices);
+    this.#restartingRegions.add(region.index);
+    // From here on, messages of the region's old tasks are stale.
+    this.#regionAttempts[region.index] = (this.#regionAttempts[region.index] ?? 0) + 1;
+    const delay = this.#restartStrategy.getBackoffTime();
+    const names = this.#graph.vertices.filter((v) => vertices.has(v.id)).map((v) => v.name);
+    this.#logger.warn('task failed, restarting its pipelined region', {
+      job: this.jobName,
+      region: names.join(', '),
+      attempt: this.#regionAttempts[region.index],
+      delayMs: delay,
+      cause: describeCause(cause),
+    });
+    this.#checkpointing?.coordinator.stopCheckpointScheduler();
+    this.#checkpointing?.coordinator.abortPendingCheckpoints('JOB_FAILOVER_REGION');
+    for (const key of this.#tasks.keys()) if (vertices.has(key.slice(0, key.lastIndexOf('/')))) this.#tasks.set(key, 'starting');
+    for (let i = this.#reports.length - 1; i >= 0; i--) if (vertices.has(this.#reports[i]?.vertexId ?? '')) this.#reports.splice(i, 1);
+    await this.#cancelInWorkers([...vertices]);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (this.#attempt !== attempt || this.#status !== 'RUNNING') return;
+    let restore = this.#restore;
+    try {
+      restore = (await this.#newestIntactCheckpoint()) ?? restore;
+    } catch (error) {
+      this.#failJob(error);
+      return;
+    }
+    if (this.#attempt !== attempt || this.#status !== 'RUNNING') return;
+    if (restore !== undefined && restore !== this.#restore) this.#checkpointing?.coordinator.restoreFrom(restore.ref);
+    const vertexAttempts = this.#vertexAttempts();
+    this.#restartingRegions.delete(region.index);
+    this.#workers.forEach((worker, slot) => {
+      const regionState: RestoredJobState = {};
+      if (restore !== undefined) {
+        for (const [vertexId, bySubtask] of Object.entries(restoredForSlot(restore.state, slot))) if (vertices.has(vertexId)) regionState[vertexId] = bySubtask;
+      }
+      const message: ToWorker = {
+        type: 'deploy-tasks',
+        deployment: { vertices: [...vertices], vertexAttempts, restored: restore === undefined ? undefined : regionState, restoredCheckpointId: restore?.ref.checkpointId },
+      };
+      worker.postMessage(message);
+    });
+  }
+
+  /** Asks every slot to cancel the tasks of `vertices` and waits until all of them did. */
+  #cancelInWorkers(vertices: string[]): Promise<void> {
+    const requestId = this.#nextRequestId++;
+    const workers = this.#workers;
+    return new Promise<void>((resolve) => {
+      if (workers.length === 0) {
+        resolve();
+        return;
+      }
+      this.#cancelRequests.set(requestId, {
+        remaining: workers.length,
+        done: () => {
+          this.#cancelRequests.delete(requestId);
+          resolve();
+        },
+      });
+      const message: ToWorker = { type: 'cancel-tasks', requestId, vertices };
+      for (const worker of workers) worker.postMessage(message);
+    });
+  }
+
+  /** The newest retained checkpoint that reads back intact, planned for this job's graph. */
+  async #newestIntactCheckpoint(): Promise<{ ref: CompletedCheckpointRef; state: RestoredJobState } | undefined> {
+    const checkpointing = this.#checkpointing;
+    if (checkpointing === undefined) return undefined;
+    const retained = [...checkpointing.coordinator.getRetainedCheckpoints()]
+      .sort((a, b) => b.checkpointId - a.checkpointId)
+      .map((c) => ({ checkpointId: c.checkpointId, directory: c.directory, metadata: c.metadata }));
+    return restoreFromNewestIntact(retained, checkpointing.storage, this.#graph, {
+      allowNonRestoredState: true,
+      onSkipped: (ref, reason) => this.#logger.warn('skipping a damaged checkpoint', { directory: ref.directory, reason }),
+    });
+  }
+
   #fail(error: unknown): void {
     if (isGloballyTerminal(this.#status) || this.#status === 'FAILING' || this.#status === 'CANCELLING' || this.#status === 'RESTARTING') return;
     if (this.#status === 'RUNNING') {
@@ -388,6 +531,12 @@ class LocalJobRun implements JobClient {
         this.#logger.info('job cannot restart', { job: this.jobName, why: this.#restartStrategy.whyNotRestartable() });
       }
     }
+    this.#failJob(error);
+  }
+
+  /** Fails the job for good: stops every worker and reports the cause. */
+  #failJob(error: unknown): void {
+    if (isGloballyTerminal(this.#status) || this.#status === 'FAILING' || this.#status === 'CANCELLING') return;
     this.#move('FAILING');
     this.#logger.info('job failing', { jobId: this.jobId, job: this.jobName, cause: describeCause(error) });
     void this.#terminateWorkers().then(async () => {
@@ -408,23 +557,16 @@ class LocalJobRun implements JobClient {
     this.#checkpointing?.coordinator.stopCheckpointScheduler();
     this.#checkpointing?.coordinator.abortPendingCheckpoints('JOB_FAILOVER_REGION');
     const previous = this.#workers.splice(0);
+    this.#restartingRegions.clear();
+    for (const request of [...this.#cancelRequests.values()]) request.done();
     await Promise.all(previous.map((worker) => worker.terminate()));
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (this.#status !== 'RESTARTING') return;
     try {
-      const checkpointing = this.#checkpointing;
-      if (checkpointing !== undefined) {
-        const retained = [...checkpointing.coordinator.getRetainedCheckpoints()]
-          .sort((a, b) => b.checkpointId - a.checkpointId)
-          .map((c) => ({ checkpointId: c.checkpointId, directory: c.directory, metadata: c.metadata }));
-        const plan = await restoreFromNewestIntact(retained, checkpointing.storage, this.#graph, {
-          allowNonRestoredState: true,
-          onSkipped: (ref, reason) => this.#logger.warn('skipping a damaged checkpoint', { directory: ref.directory, reason }),
-        });
-        if (plan !== undefined) {
-          this.#restore = plan;
-          checkpointing.coordinator.restoreFrom(plan.ref);
-        }
+      const plan = await this.#newestIntactCheckpoint();
+      if (plan !== undefined) {
+        this.#restore = plan;
+        this.#checkpointing?.coordinator.restoreFrom(plan.ref);
       }
     } catch (error) {
       this.#move('FAILING');
@@ -435,6 +577,7 @@ class LocalJobRun implements JobClient {
     }
     if (this.#status !== 'RESTARTING') return;
     this.#attempt++;
+    for (let i = 0; i < this.#regionAttempts.length; i++) this.#regionAttempts[i] = (this.#regionAttempts[i] ?? 0) + 1;
     this.#deploy();
     this.#move('RUNNING');
   }
@@ -461,4 +604,14 @@ class LocalJobRun implements JobClient {
   #move(to: JobStatus): void {
     this.#status = moveJob(this.#status, to, `'${this.jobName}' (${this.jobId})`);
   }
+}
+
+/** The restored state of the subtasks slot `slot` runs (subtask i runs in slot i). */
+function restoredForSlot(state: RestoredJobState, slot: number): RestoredJobState {
+  const mine: RestoredJobState = {};
+  for (const [vertexId, bySubtask] of Object.entries(state)) {
+    const subtaskState = bySubtask[slot];
+    if (subtaskState !== undefined) mine[vertexId] = { [slot]: subtaskState };
+  }
+  return mine;
 }

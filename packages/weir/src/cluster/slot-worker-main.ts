@@ -40,5 +40,13 @@ port.on('message', (message: ToWorker) => {
     case 'checkpoint-aborted':
       executor.notifyCheckpointAborted(message.checkpointId);
       break;
+    case 'cancel-tasks':
+      void executor.cancelTasks(message.vertices).then(() => {
+        send({ type: 'tasks-cancelled', requestId: message.requestId });
+      });
+      break;
+    case 'deploy-tasks':
+      executor.deployTasks(message.deployment);
+      break;
   }
 });

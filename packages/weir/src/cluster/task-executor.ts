@@ -18,7 +18,7 @@ import {
   type ChannelWriter,
   type InputChannel,
 } from '../runtime/channels.ts';
-import { createChannelLayout, type ChannelSpec } from '../runtime/channel-layout.ts';
+import { createChannelLayout, type ChannelLayout, type ChannelSpec } from '../runtime/channel-layout.ts';
 import { InputGate } from '../runtime/input-gate.ts';
 import { OneInputStreamTask } from '../runtime/one-input-stream-task.ts';
 import { createRecordWriter, type RecordWriter } from '../runtime/record-writer.ts';
@@ -29,18 +29,34 @@ import type { StreamTask, StreamTaskOptions } from '../runtime/stream-task.ts';
 import { Types } from '../types/types.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
 import { displayModule, loadJob } from './job-loader.ts';
-import type { FromWorker, SlotDeployment } from './worker-protocol.ts';
+import type { FromWorker, RegionDeployment, SlotDeployment } from './worker-protocol.ts';
 
 export interface TaskExecutorOptions {
   /** Sends a message to the JobManager. */
   readonly send: (message: FromWorker) => void;
 }
 
+/** A task of this slot, with the remote channel ids it registered (retired when it is cancelled). */
+interface DeployedTask {
+  readonly vertexId: JobVertexId;
+  readonly task: StreamTask;
+  readonly remoteChannels: readonly { readonly peer: PeerConnection; readonly id: number }[];
+}
+
+/** What a slot keeps from its deployment to build tasks again when their region restarts. */
+interface SlotJob {
+  readonly deployment: SlotDeployment;
+  readonly graph: JobGraph<OperatorSpec>;
+  readonly layout: ChannelLayout;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly mailbox: SlotMailbox;
+}
+
 export class TaskExecutor {
   readonly #send: (message: FromWorker) => void;
-  readonly #tasks: StreamTask[] = [];
+  #tasks: DeployedTask[] = [];
   readonly #peers = new Map<number, PeerConnection>();
-  #mailbox: SlotMailbox | undefined;
+  #job: SlotJob | undefined;
 
   constructor(options: TaskExecutorOptions) {
     this.#send = options.send;
@@ -60,11 +76,42 @@ export class TaskExecutor {
           this.#send({ type: 'slot-failed', error: errorToData(error) });
         },
       });
-      this.#mailbox = mailbox;
       for (const peer of deployment.peers) this.#peers.set(peer.slot, new PeerConnection(peer.port));
-      this.#createTasks(deployment, jobGraph, parameters.toObject(), mailbox);
+      this.#job = { deployment, graph: jobGraph, layout: createChannelLayout(jobGraph), parameters: parameters.toObject(), mailbox };
+      const created = this.#createTasks(this.#job, {
+        vertices: jobGraph.vertices.map((v) => v.id),
+        vertexAttempts: deployment.vertexAttempts,
+        restored: deployment.restored,
+        restoredCheckpointId: deployment.restoredCheckpointId,
+      });
       this.#send({ type: 'deployed' });
-      for (const task of this.#tasks) void task.start();
+      for (const task of created) void task.start();
+    } catch (error) {
+      this.#send({ type: 'slot-failed', error: errorToData(error) });
+    }
+  }
+
+  /**
+   * Region failover: cancels this slot's tasks of `vertices`, waits until their operators closed, and
+   * retires their remote channels so data still in flight for them is dropped.
+   */
+  async cancelTasks(vertices: readonly string[]): Promise<void> {
+    const region = new Set(vertices);
+    const cancelled = this.#tasks.filter((t) => region.has(t.vertexId));
+    this.#tasks = this.#tasks.filter((t) => !region.has(t.vertexId));
+    for (const { task, remoteChannels } of cancelled) {
+      this.#job?.mailbox.unregister(task);
+      for (const channel of remoteChannels) channel.peer.retire(channel.id);
+    }
+    await Promise.all(cancelled.map(({ task }) => task.cancel()));
+  }
+
+  /** Region failover: starts this slot's tasks of a restarted region, with their restored state. */
+  deployTasks(deployment: RegionDeployment): void {
+    try {
+      const job = this.#job;
+      if (job === undefined) throw new WeirError('INTERNAL', 'a region was redeployed to a slot that has no job');
+      for (const task of this.#createTasks(job, deployment)) void task.start();
     } catch (error) {
       this.#send({ type: 'slot-failed', error: errorToData(error) });
     }
@@ -72,31 +119,40 @@ export class TaskExecutor {
 
   /** Sources of this slot inject the barrier, each between two of its records. */
   triggerCheckpoint(barrier: CheckpointBarrier): void {
-    const mailbox = this.#mailbox;
+    const mailbox = this.#job?.mailbox;
     if (mailbox === undefined) return;
-    for (const task of this.#tasks) {
+    for (const { task } of this.#tasks) {
       if (task instanceof SourceStreamTask) mailbox.execute(() => task.triggerCheckpoint(barrier));
     }
   }
 
   notifyCheckpointComplete(checkpointId: CheckpointId): void {
-    for (const task of this.#tasks) this.#mailbox?.execute(() => task.notifyCheckpointComplete(checkpointId));
+    for (const { task } of this.#tasks) this.#job?.mailbox.execute(() => task.notifyCheckpointComplete(checkpointId));
   }
 
   notifyCheckpointAborted(checkpointId: CheckpointId): void {
-    for (const task of this.#tasks) this.#mailbox?.execute(() => task.notifyCheckpointAborted(checkpointId));
+    for (const { task } of this.#tasks) this.#job?.mailbox.execute(() => task.notifyCheckpointAborted(checkpointId));
   }
 
   shutdown(): void {
-    this.#mailbox?.stop();
-    for (const task of this.#tasks) task.cancel();
+    this.#job?.mailbox.stop();
+    for (const { task } of this.#tasks) void task.cancel();
     for (const peer of this.#peers.values()) peer.close();
   }
 
-  #createTasks(deployment: SlotDeployment, graph: JobGraph<OperatorSpec>, jobParameters: Readonly<Record<string, string>>, mailbox: SlotMailbox): void {
+  /** Creates (without starting) this slot's subtasks of `region.vertices`: subtask i runs in slot i. */
+  #createTasks(job: SlotJob, region: RegionDeployment): StreamTask[] {
+    const { deployment, graph, layout, parameters: jobParameters, mailbox } = job;
     const slot = deployment.slot;
-    const layout = createChannelLayout(graph);
     const vertexById = new Map<JobVertexId, JobVertex<OperatorSpec>>(graph.vertices.map((v) => [v.id, v]));
+    const wanted = new Set(region.vertices);
+    const created: StreamTask[] = [];
+    // Every restart of a region gives its channels new ids, so both ends agree and stale data is dropped.
+    const wireId = (spec: ChannelSpec): number => {
+      const producer = graph.edges[spec.edge]?.source;
+      const attempt = producer === undefined ? 0 : (region.vertexAttempts[producer] ?? 0);
+      return spec.id + layout.channels.length * attempt;
+    };
     const localChannels = new Map<number, LocalChannel>();
     const local = (spec: ChannelSpec): LocalChannel => {
       let channel = localChannels.get(spec.id);
@@ -114,11 +170,18 @@ export class TaskExecutor {
     const serializerOf = (edge: number): TypeSerializer<unknown> => graph.edges[edge]?.serializer ?? Types.generic<unknown>();
 
     for (const vertex of graph.vertices) {
-      if (slot >= vertex.parallelism) continue;
+      if (slot >= vertex.parallelism || !wanted.has(vertex.id)) continue;
       const subtaskIndex = slot;
       const head = vertex.operators[0];
       if (head === undefined) continue;
       const description = describeOperator(head, subtaskIndex, vertex.parallelism);
+      const attemptNumber = region.vertexAttempts[vertex.id] ?? 0;
+      const remoteChannels: { peer: PeerConnection; id: number }[] = [];
+      const remote = (other: number, spec: ChannelSpec): { peer: PeerConnection; id: number } => {
+        const channel = { peer: peer(other), id: wireId(spec) };
+        remoteChannels.push(channel);
+        return channel;
+      };
 
       const writers = new Map<number, RecordWriter>();
       for (const edgeIndex of vertex.outputs) {
@@ -126,11 +189,11 @@ export class TaskExecutor {
         if (edge === undefined) continue;
         const target = vertexById.get(edge.target) as JobVertex<OperatorSpec>;
         const targetHead = target.operators[0];
-        const channels: ChannelWriter[] = layout.outputsOf(edgeIndex, subtaskIndex).map((spec) =>
-          spec.consumer === slot
-            ? local(spec)
-            : new RemoteChannelWriter(spec.id, peer(spec.consumer), serializerOf(edgeIndex), deployment.channelLimits, () => description),
-        );
+        const channels: ChannelWriter[] = layout.outputsOf(edgeIndex, subtaskIndex).map((spec) => {
+          if (spec.consumer === slot) return local(spec);
+          const { peer: to, id } = remote(spec.consumer, spec);
+          return new RemoteChannelWriter(id, to, serializerOf(edgeIndex), deployment.channelLimits, () => description);
+        });
         writers.set(
           edgeIndex,
           createRecordWriter({
@@ -147,24 +210,25 @@ export class TaskExecutor {
         jobId: deployment.jobId,
         jobName: graph.jobName,
         jobParameters,
-        attemptNumber: deployment.attemptNumber,
+        attemptNumber,
         vertex,
         subtaskIndex,
         writers,
         mailbox,
-        restored: deployment.restored?.[vertex.id]?.[subtaskIndex],
+        restored: region.restored?.[vertex.id]?.[subtaskIndex],
+        restoredCheckpointId: region.restoredCheckpointId,
         clock: systemClock,
         sendEventToCoordinator: (operator, event) => {
           this.#send({ type: 'operator-event', uid: operator.uid, subtaskIndex, event });
         },
         onRunning: () => {
-          this.#send({ type: 'task-running', vertexId: vertex.id, subtaskIndex });
+          this.#send({ type: 'task-running', vertexId: vertex.id, subtaskIndex, attemptNumber });
         },
         onFinished: (report) => {
-          this.#send({ type: 'task-finished', report });
+          this.#send({ type: 'task-finished', report, attemptNumber });
         },
         onFailed: (error) => {
-          this.#send({ type: 'task-failed', vertexId: vertex.id, subtaskIndex, error: errorToData(error) });
+          this.#send({ type: 'task-failed', vertexId: vertex.id, subtaskIndex, attemptNumber, error: errorToData(error) });
         },
         onCheckpointAck: (ack) => {
           this.#send({ type: 'checkpoint-ack', ack });
@@ -174,23 +238,27 @@ export class TaskExecutor {
         },
       };
 
+      let task: StreamTask;
       if (head.node.payload.kind === 'source') {
         const splits: readonly SourceSplit[] = deployment.splits[vertex.id]?.[subtaskIndex] ?? [];
-        this.#tasks.push(new SourceStreamTask(options, splits));
+        task = new SourceStreamTask(options, splits);
       } else {
-        const inputs: InputChannel[] = layout.inputsOf(vertex.id, subtaskIndex).map((spec) =>
-          spec.producer === slot ? local(spec) : new RemoteInputChannel(spec.id, peer(spec.producer), serializerOf(spec.edge), () => description),
-        );
+        const inputs: InputChannel[] = layout.inputsOf(vertex.id, subtaskIndex).map((spec) => {
+          if (spec.producer === slot) return local(spec);
+          const { peer: from, id } = remote(spec.producer, spec);
+          return new RemoteInputChannel(id, from, serializerOf(spec.edge), () => description);
+        });
         const inputSpecs = layout.inputsOf(vertex.id, subtaskIndex);
-        this.#tasks.push(
-          new OneInputStreamTask(options, new InputGate(inputs), {
+        task = new OneInputStreamTask(options, new InputGate(inputs), {
             mode: deployment.checkpointing?.mode ?? 'EXACTLY_ONCE',
             unaligned: deployment.checkpointing?.unaligned ?? false,
             alignedCheckpointTimeout: deployment.checkpointing?.alignedCheckpointTimeout ?? 0,
             channelSerializers: inputSpecs.map((spec) => serializerOf(spec.edge)),
-          }),
-        );
+        });
       }
+      this.#tasks.push({ vertexId: vertex.id, task, remoteChannels });
+      created.push(task);
     }
+    return created;
   }
 }

@@ -29,6 +29,11 @@ export interface SlotDeployment {
   readonly restored?: Readonly<Record<string, Readonly<Record<number, RestoredTaskState>>>> | undefined;
   /** The checkpoint restored from, for the tasks' information. */
   readonly restoredCheckpointId?: number | undefined;
+  /**
+   * The attempt number of each vertex's tasks, by vertex id: the job's attempt plus the restarts of the
+   * vertex's pipelined region. It also numbers the generation of the region's channels.
+   */
+  readonly vertexAttempts: Readonly<Record<string, number>>;
   /** How tasks treat barriers; undefined when checkpointing is off. */
   readonly checkpointing?: { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE'; readonly unaligned: boolean; readonly alignedCheckpointTimeout: number } | undefined;
 }
@@ -39,13 +44,26 @@ export type ToWorker =
   /** Sources of this slot inject barrier n. */
   | { readonly type: 'trigger-checkpoint'; readonly barrier: CheckpointBarrier }
   | { readonly type: 'checkpoint-complete'; readonly checkpointId: CheckpointId }
-  | { readonly type: 'checkpoint-aborted'; readonly checkpointId: CheckpointId };
+  | { readonly type: 'checkpoint-aborted'; readonly checkpointId: CheckpointId }
+  /** Region failover: cancel the tasks of these vertices and forget their channels. */
+  | { readonly type: 'cancel-tasks'; readonly requestId: number; readonly vertices: readonly string[] }
+  /** Region failover: start the tasks of these vertices again, with new attempt numbers and state. */
+  | { readonly type: 'deploy-tasks'; readonly deployment: RegionDeployment };
+
+/** A restarted region's share of a slot's deployment. */
+export interface RegionDeployment {
+  readonly vertices: readonly string[];
+  readonly vertexAttempts: Readonly<Record<string, number>>;
+  readonly restored?: SlotDeployment['restored'];
+  readonly restoredCheckpointId?: number | undefined;
+}
 
 export type FromWorker =
   | { readonly type: 'deployed' }
-  | { readonly type: 'task-running'; readonly vertexId: string; readonly subtaskIndex: number }
-  | { readonly type: 'task-finished'; readonly report: TaskReport }
-  | { readonly type: 'task-failed'; readonly vertexId: string; readonly subtaskIndex: number; readonly error: ErrorData }
+  | { readonly type: 'tasks-cancelled'; readonly requestId: number }
+  | { readonly type: 'task-running'; readonly vertexId: string; readonly subtaskIndex: number; readonly attemptNumber: number }
+  | { readonly type: 'task-finished'; readonly report: TaskReport; readonly attemptNumber: number }
+  | { readonly type: 'task-failed'; readonly vertexId: string; readonly subtaskIndex: number; readonly attemptNumber: number; readonly error: ErrorData }
   | { readonly type: 'slot-failed'; readonly error: ErrorData }
   | { readonly type: 'operator-event'; readonly uid: string; readonly subtaskIndex: number; readonly event: unknown }
   | { readonly type: 'checkpoint-ack'; readonly ack: TaskCheckpointAck }

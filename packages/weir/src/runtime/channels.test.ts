@@ -315,3 +315,44 @@ test('control elements keep their place among batches while the batches wait for
   }, 'every item');
   assert.deepEqual(received, expected);
 });
+
+test('data for a channel that does not exist yet waits for its registration, in order', async (t) => {
+  const { port1, port2 } = new MessageChannel();
+  const producer = new PeerConnection(port1);
+  const consumer = new PeerConnection(port2);
+  t.after(() => {
+    producer.close();
+    consumer.close();
+  });
+  const writer = new RemoteChannelWriter(11, producer, INT, LARGE_BATCHES, DESCRIBE);
+  writeBatches(writer, [[1, 2], [3]]);
+  const sentinel = new CountingInputChannel(SENTINEL_CHANNEL, consumer, INT, DESCRIBE);
+  producer.send({ c: SENTINEL_CHANNEL, e: watermark(1) });
+  await until(() => sentinel.arrived >= 1, 'the sentinel message');
+  const input = new CountingInputChannel(11, consumer, INT, DESCRIBE);
+  const values = drain(input).flatMap((item) => (isControl(item) ? [] : [...recordsOf(item).values]));
+  assert.deepEqual(values, [1, 2, 3]);
+});
+
+test('data still in flight for a retired channel is dropped, and its id does not reach a new channel', async (t) => {
+  const { port1, port2 } = new MessageChannel();
+  const producer = new PeerConnection(port1);
+  const consumer = new PeerConnection(port2);
+  t.after(() => {
+    producer.close();
+    consumer.close();
+  });
+  const old = new CountingInputChannel(5, consumer, INT, DESCRIBE);
+  consumer.retire(5);
+  const writer = new RemoteChannelWriter(5, producer, INT, LARGE_BATCHES, DESCRIBE);
+  writeBatches(writer, [[7, 8]]);
+  const next = new RemoteChannelWriter(105, producer, INT, LARGE_BATCHES, DESCRIBE);
+  writeBatches(next, [[9]]);
+  const sentinel = new CountingInputChannel(SENTINEL_CHANNEL, consumer, INT, DESCRIBE);
+  producer.send({ c: SENTINEL_CHANNEL, e: watermark(1) });
+  await until(() => sentinel.arrived >= 1, 'the sentinel message');
+  assert.equal(old.hasItems(), false);
+  const restarted = new CountingInputChannel(105, consumer, INT, DESCRIBE);
+  const values = drain(restarted).flatMap((item) => (isControl(item) ? [] : [...recordsOf(item).values]));
+  assert.deepEqual(values, [9]);
+});

@@ -6,7 +6,6 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { NO_TIMESTAMP, type ControlElement } from '../core/stream-element.ts';
-import { WeirError } from '../core/errors.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
 import { BatchEncoder, appendRecord, decodeBatch, newBatch, type RecordBatch } from './record-batch.ts';
 
@@ -124,11 +123,18 @@ export type WireMessage =
   | { readonly c: number; readonly e: ControlElement }
   | { readonly c: number; readonly k: number };
 
-/** Receives the wire messages of one MessagePort (one per pair of slots) and routes them by channel id. */
+/**
+ * Receives the wire messages of one MessagePort (one per pair of slots) and routes them by channel id.
+ * When a pipelined region restarts, its channels get new ids: messages still in flight for the old
+ * ones are dropped (`retire`), and messages for a new channel that arrive before this side created it
+ * wait for its registration.
+ */
 export class PeerConnection {
   readonly #port: MessagePort;
   readonly #inputs = new Map<number, RemoteInputChannel>();
   readonly #writers = new Map<number, RemoteChannelWriter>();
+  readonly #retired = new Set<number>();
+  readonly #early = new Map<number, WireMessage[]>();
 
   constructor(port: MessagePort) {
     this.#port = port;
@@ -139,10 +145,20 @@ export class PeerConnection {
 
   registerInput(channelId: number, channel: RemoteInputChannel): void {
     this.#inputs.set(channelId, channel);
+    this.#replayEarly(channelId);
   }
 
   registerWriter(channelId: number, writer: RemoteChannelWriter): void {
     this.#writers.set(channelId, writer);
+    this.#replayEarly(channelId);
+  }
+
+  /** Forgets a channel of a cancelled task; what still arrives for it is dropped. */
+  retire(channelId: number): void {
+    this.#inputs.delete(channelId);
+    this.#writers.delete(channelId);
+    this.#early.delete(channelId);
+    this.#retired.add(channelId);
   }
 
   send(message: WireMessage, transfer?: ArrayBuffer): void {
@@ -156,12 +172,35 @@ export class PeerConnection {
 
   #dispatch(message: WireMessage): void {
     if ('k' in message) {
-      this.#writers.get(message.c)?.addCredit(message.k);
+      const writer = this.#writers.get(message.c);
+      if (writer !== undefined) writer.addCredit(message.k);
+      else this.#holdEarly(message);
       return;
     }
     const input = this.#inputs.get(message.c);
-    if (input === undefined) throw new WeirError('INTERNAL', `message for unknown channel ${message.c}`);
-    input.receive('b' in message ? message.b : message.e);
+    if (input !== undefined) input.receive('b' in message ? message.b : message.e);
+    else this.#holdEarly(message);
+  }
+
+  #holdEarly(message: WireMessage): void {
+    if (this.#retired.has(message.c)) return;
+    const held = this.#early.get(message.c);
+    if (held === undefined) this.#early.set(message.c, [message]);
+    else held.push(message);
+  }
+
+  #replayEarly(channelId: number): void {
+    const held = this.#early.get(channelId);
+    if (held === undefined) return;
+    // A slot holds one end of a channel: only what that end consumes is replayed.
+    const rest: WireMessage[] = [];
+    for (const message of held) {
+      const consumer = 'k' in message ? this.#writers.get(channelId) : this.#inputs.get(channelId);
+      if (consumer === undefined) rest.push(message);
+      else this.#dispatch(message);
+    }
+    if (rest.length === 0) this.#early.delete(channelId);
+    else this.#early.set(channelId, rest);
   }
 }
 

@@ -41,6 +41,15 @@ export class SlotMailbox {
     this.#members.push(task);
   }
 
+  /** Removes a cancelled task from the loop. */
+  unregister(task: Runnable): void {
+    const member = this.#members.indexOf(task);
+    if (member >= 0) this.#members.splice(member, 1);
+    const queued = this.#queue.indexOf(task);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    task.queued = false;
+  }
+
   schedule(task: Runnable): void {
     if (task.queued || this.#stopped) return;
     task.queued = true;

@@ -80,6 +80,8 @@ export interface StreamTaskOptions {
   readonly mailbox: SlotMailbox;
   /** State to start from, when the job is restored from a checkpoint. */
   readonly restored?: RestoredTaskState | undefined;
+  /** The checkpoint `restored` comes from (a two-phase-commit sink's context tells it). */
+  readonly restoredCheckpointId?: number | undefined;
   readonly clock: Clock;
   sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
   /** The task opened its operators and takes input now. */
@@ -187,12 +189,12 @@ export abstract class StreamTask implements Runnable {
     }
   }
 
-  /** Stops without reporting (the job is being torn down). */
-  cancel(): void {
-    if (isTerminal(this.#status)) return;
+  /** Stops without reporting (the job or the task's region is being torn down); resolves once closed. */
+  cancel(): Promise<void> {
+    if (isTerminal(this.#status)) return Promise.resolve();
     this.#moveTo('CANCELED');
     this.#clearTimers();
-    void this.#closeOperators();
+    return this.#closeOperators();
   }
 
   /** Fails the task once: the first error is reported, later ones are consequences. */
