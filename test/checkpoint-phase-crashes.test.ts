@@ -1,7 +1,7 @@
 /**
  * @module A worker thread dying inside a phase of a checkpoint: in a task's synchronous snapshot (after
- * the barrier reached it, before it acknowledged) and right after a checkpoint completed (before every
- * task was notified). Either way the job restarts from the last complete checkpoint and counts exactly.
+ * the barrier reached it, before it acknowledged), in the asynchronous phase (the barrier went on, the
+ * state is being written) and right after a checkpoint completed (before every task was notified). Either way the job restarts from the last complete checkpoint and counts exactly.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ const count = 30_000;
 const expected = new Map<string, number>();
 for (let i = 0; i < count; i++) expected.set(keyOf(i), (expected.get(keyOf(i)) ?? 0) + 1);
 
-for (const phase of ['snapshot', 'notify']) {
+for (const phase of ['snapshot', 'async', 'notify']) {
   test(`a worker dying in the ${phase} phase of a checkpoint restarts the job from the last complete one, counting exactly`, async () => {
     const result = await runJob(JOB, {
       parallelism: 2,

@@ -1,7 +1,9 @@
 /**
  * @module A checkpointed keyed count whose map kills its worker thread, on the first attempt, inside
  * one phase of a checkpoint: `--crash-in snapshot` (its synchronous snapshot, after the barrier
- * reached it) or `--crash-in notify` (when told the checkpoint completed, before the other tasks are).
+ * reached it), `--crash-in async` (right after the synchronous phase, once the barrier went on, while
+ * the asynchronous phase of the checkpoint runs) or `--crash-in notify` (when told the checkpoint
+ * completed, before the other tasks are).
  */
 import { CollectSink, DataGeneratorSource, ListStateDescriptor, RichMapFunction, Types, defineJob, randomInt } from 'weir';
 import type { CheckpointListener, CheckpointedFunction, FunctionInitializationContext, ListState } from 'weir';
@@ -23,6 +25,7 @@ class CrashInPhase extends RichMapFunction<number, { key: string; n: number }> i
   }
   snapshotState(): void {
     if (this.#phase === 'snapshot' && this.#checkpoints >= 2 && this.#crashes()) process.exit(1);
+    if (this.#phase === 'async' && this.#checkpoints >= 2 && this.#crashes()) setImmediate(() => process.exit(1));
     this.#seen.update([this.#checkpoints]);
   }
   notifyCheckpointComplete(): void {
