@@ -16,7 +16,7 @@ const firstSeed = option('--seed', Date.now() % 1_000_000);
 for (let run = 0; run < runs; run++) {
   const seed = firstSeed + run;
   const started = Date.now();
-  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=dot', 'test/fault-injection.test.ts', 'test/failover.test.ts', 'test/recovery.test.ts'], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=dot', 'test/fault-injection.test.ts', 'test/failover.test.ts', 'test/region-failover.test.ts', 'test/checkpoint-phase-crashes.test.ts', 'test/recovery.test.ts'], {
     env: { ...process.env, WEIR_FAULT_SEED: String(seed) },
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
