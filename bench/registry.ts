@@ -7,8 +7,9 @@ import { checkpointOverheadBench } from './checkpoint-overhead-bench.ts';
 import { keyedCountBench } from './keyed-count-bench.ts';
 import { pageviewsBench } from './pageviews-bench.ts';
 import { recoveryBench } from './recovery-bench.ts';
+import { sinkBench } from './sink-bench.ts';
 
-export const BENCHES: readonly Bench[] = [pageviewsBench, keyedCountBench, checkpointOverheadBench, recoveryBench];
+export const BENCHES: readonly Bench[] = [pageviewsBench, keyedCountBench, checkpointOverheadBench, recoveryBench, sinkBench];
 
 /** The bench called `name`; throws listing the known ones otherwise. */
 export function findBench(name: string): Bench {
