@@ -1,0 +1,283 @@
+/**
+ * @module NexmarkSource: a parallel, replayable source of Nexmark events. Subtask s of p emits the
+ * event ids s, s+p, s+2p, ...; its split position is the next id, so a restore resumes exactly there.
+ */
+import { invalidOption } from '../../core/options.ts';
+import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit, SplitEnumerator, SplitEnumeratorContext } from '../../operators/source.ts';
+import { userFunctionFailed } from '../../operators/user-function-error.ts';
+import type { TypeSerializer } from '../../types/type-serializer.ts';
+import { ReaderAvailability } from '../reader-availability.ts';
+import { NexmarkGenerator } from './nexmark-generator.ts';
+import type { NexmarkGeneratorOptions } from './nexmark-generator.ts';
+import { NexmarkTypes } from './nexmark-model.ts';
+import type { NexmarkEvent } from './nexmark-model.ts';
+
+export interface NexmarkSourceOptions extends NexmarkGeneratorOptions {
+  /** How many events to generate (ids 0..count-1); `Infinity` (the default) never ends. */
+  readonly count?: number | undefined;
+  /**
+   * Wall-clock pacing across all subtasks (each of p emits `recordsPerSecond / p`). Default: as fast
+   * as the job takes them. Independent of `eventsPerSecond`, which spaces the event times.
+   */
+  readonly recordsPerSecond?: number | undefined;
+}
+
+/**
+ * The event ids `next, next + stride, next + 2·stride, ...` below `end`. A snapshot stores `next`, so a
+ * restore emits exactly the events not yet emitted, with the very same contents.
+ */
+export interface NexmarkSplit extends SourceSplit {
+  /** The id of the next event to emit. */
+  readonly next: number;
+  /** The distance between two ids of this split (the parallelism it was made for). */
+  readonly stride: number;
+  /** The first id not to emit; null when unbounded. */
+  readonly end: number | null;
+}
+
+const WHERE = 'new NexmarkSource()';
+const EVENTS_PER_POLL = 1024;
+/** A paced reader emits in bursts of about this much time's worth of events... */
+const BURST_MS = 10;
+/** ...and catches up at most this much after its timer fired late or its output was busy. */
+const CATCH_UP_MS = 50;
+
+/**
+ * Emits Nexmark events ({@link NexmarkGenerator}) with their event time as the record timestamp. Event
+ * n is the same at any parallelism and after any restore, so a job's output is reproducible.
+ *
+ * @example
+ * env.fromSource(new NexmarkSource({ count: 10_000_000, eventsPerSecond: 1_000_000 }), 'nexmark').uid('nexmark')
+ */
+export class NexmarkSource implements Source<NexmarkEvent, NexmarkSplit> {
+  readonly name = 'Nexmark';
+  readonly boundedness: Boundedness;
+  readonly outputType: TypeSerializer<NexmarkEvent> = NexmarkTypes.event;
+  readonly #options: NexmarkGeneratorOptions;
+  readonly #count: number;
+  readonly #recordsPerSecond: number;
+
+  constructor(options: NexmarkSourceOptions = {}) {
+    if (typeof options !== 'object' || options === null) invalidOption('options', options, 'an object of source settings', WHERE);
+    const { count = Number.POSITIVE_INFINITY, recordsPerSecond = Number.POSITIVE_INFINITY, ...generatorOptions } = options;
+    if (count !== Number.POSITIVE_INFINITY && (!Number.isSafeInteger(count) || count < 0)) {
+      invalidOption('count', count, 'an integer from 0 to 2^53 - 1, or Infinity for an unbounded source', WHERE);
+    }
+    if (typeof recordsPerSecond !== 'number' || Number.isNaN(recordsPerSecond) || recordsPerSecond <= 0) {
+      invalidOption('recordsPerSecond', recordsPerSecond, 'a number greater than 0, or Infinity for no limit', WHERE);
+    }
+    // Validates the generator settings here, where the job is built, rather than in every reader.
+    new NexmarkGenerator(generatorOptions);
+    this.#options = generatorOptions;
+    this.#count = count;
+    this.#recordsPerSecond = recordsPerSecond;
+    this.boundedness = count === Number.POSITIVE_INFINITY ? 'CONTINUOUS_UNBOUNDED' : 'BOUNDED';
+  }
+
+  createEnumerator(context: SplitEnumeratorContext): SplitEnumerator<NexmarkSplit> {
+    const parallelism = context.parallelism;
+    const end = this.#count === Number.POSITIVE_INFINITY ? null : this.#count;
+    return {
+      assignInitialSplits: () =>
+        Array.from({ length: parallelism }, (_, subtask) => [{ splitId: `nexmark-${subtask}-of-${parallelism}`, next: subtask, stride: parallelism, end }]),
+    };
+  }
+
+  createReader(context: SourceReaderContext): SourceReader<NexmarkEvent, NexmarkSplit> {
+    const pacer = this.#recordsPerSecond === Number.POSITIVE_INFINITY ? undefined : new Pacer(this.#recordsPerSecond / context.parallelism);
+    return new NexmarkReader(new NexmarkGenerator(this.#options), pacer, context.description);
+  }
+}
+
+interface SplitPosition {
+  readonly splitId: string;
+  next: number;
+  readonly stride: number;
+  /** Infinity when unbounded. */
+  readonly end: number;
+  /** The split's own output (so watermarks are generated per split), and the reader output it came from. */
+  output: ReaderOutput<NexmarkEvent> | undefined;
+  outputOf: ReaderOutput<NexmarkEvent> | undefined;
+  released: boolean;
+}
+
+class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
+  readonly #generator: NexmarkGenerator;
+  readonly #pacer: Pacer | undefined;
+  readonly #description: string;
+  readonly #splits: SplitPosition[] = [];
+  /** The split the next poll starts with, so several splits (after a rescale) take turns. */
+  #cursor = 0;
+  #noMoreSplits = false;
+  #waiting = false;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #availability = new ReaderAvailability();
+
+  constructor(generator: NexmarkGenerator, pacer: Pacer | undefined, description: string) {
+    this.#generator = generator;
+    this.#pacer = pacer;
+    this.#description = description;
+  }
+
+  start(): void {}
+
+  addSplits(splits: readonly NexmarkSplit[]): void {
+    for (const split of splits) {
+      this.#splits.push({
+        splitId: split.splitId,
+        next: split.next,
+        stride: split.stride,
+        end: split.end ?? Number.POSITIVE_INFINITY,
+        output: undefined,
+        outputOf: undefined,
+        released: false,
+      });
+    }
+    this.#wake();
+  }
+
+  notifyNoMoreSplits(): void {
+    this.#noMoreSplits = true;
+    this.#wake();
+  }
+
+  pollNext(output: ReaderOutput<NexmarkEvent>): InputStatus {
+    const splits = this.#splits;
+    let budget = EVENTS_PER_POLL;
+    const pacer = this.#pacer;
+    if (pacer !== undefined) {
+      budget = pacer.acquire(EVENTS_PER_POLL, performance.now());
+      if (budget === 0) {
+        if (!this.#unfinished()) return this.#idle();
+        this.#sleep(pacer.msUntilBurst(performance.now()));
+        return 'NOTHING_AVAILABLE';
+      }
+    }
+    for (let tries = 0; tries < splits.length && budget > 0; tries++) {
+      const index = this.#cursor < splits.length ? this.#cursor : 0;
+      this.#cursor = index + 1;
+      const split = splits[index] as SplitPosition;
+      if (split.next < split.end) budget -= this.#emit(split, budget, output);
+    }
+    if (pacer !== undefined && budget > 0) pacer.giveBack(budget);
+    return this.#unfinished() ? 'MORE_AVAILABLE' : this.#idle();
+  }
+
+  isAvailable(): Promise<void> {
+    return this.#waiting ? this.#availability.wait() : Promise.resolve();
+  }
+
+  snapshotState(): NexmarkSplit[] {
+    return this.#splits.map((split) => ({
+      splitId: split.splitId,
+      next: split.next,
+      stride: split.stride,
+      end: split.end === Number.POSITIVE_INFINITY ? null : split.end,
+    }));
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#wake();
+  }
+
+  /**
+   * Emits up to `budget` events of `split` and returns how many. Each split emits through its own
+   * output when the reader output offers one: a split's event times never decrease, while two splits
+   * of one reader (after a rescale) take turns in bursts.
+   */
+  #emit(split: SplitPosition, budget: number, readerOutput: ReaderOutput<NexmarkEvent>): number {
+    if (split.outputOf !== readerOutput) {
+      split.output = readerOutput.createOutputForSplit?.(split.splitId) ?? readerOutput;
+      split.outputOf = readerOutput;
+    }
+    const output = split.output as ReaderOutput<NexmarkEvent>;
+    const generator = this.#generator;
+    const start = split.next;
+    const stride = split.stride;
+    const stop = Math.min(split.end, start + budget * stride);
+    let id = start;
+    try {
+      for (; id < stop; id += stride) output.collect(generator.generate(id), generator.timestampForEvent(id));
+    } catch (error) {
+      // The failed id stays the split's position, so a restore retries it rather than skipping it.
+      split.next = id;
+      throw userFunctionFailed(this.#description, `generating Nexmark event ${id}`, error);
+    }
+    split.next = id;
+    if (id >= split.end && !split.released) {
+      split.released = true;
+      readerOutput.releaseOutputForSplit?.(split.splitId);
+    }
+    return (id - start) / stride;
+  }
+
+  #unfinished(): boolean {
+    return this.#splits.some((split) => split.next < split.end);
+  }
+
+  /** Every split is done (or none came yet). */
+  #idle(): InputStatus {
+    if (this.#noMoreSplits) return 'END_OF_INPUT';
+    this.#waiting = true;
+    return 'NOTHING_AVAILABLE';
+  }
+
+  #sleep(ms: number): void {
+    this.#waiting = true;
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#wake();
+    }, ms);
+  }
+
+  #wake(): void {
+    if (!this.#waiting) return;
+    this.#waiting = false;
+    this.#availability.notify();
+  }
+}
+
+/**
+ * A token bucket that never blocks: `acquire` grants what has accrued, `msUntilBurst` says when the
+ * next burst is due. Bursts of ~10 ms of events keep timers at most ~100 per second at any rate.
+ */
+class Pacer {
+  readonly #perMs: number;
+  readonly #burst: number;
+  readonly #capacity: number;
+  #tokens: number;
+  #last: number | undefined;
+
+  constructor(eventsPerSecond: number) {
+    this.#perMs = eventsPerSecond / 1000;
+    this.#burst = Math.max(1, Math.min(EVENTS_PER_POLL, Math.ceil(this.#perMs * BURST_MS)));
+    this.#capacity = Math.max(2 * this.#burst, Math.ceil(this.#perMs * CATCH_UP_MS));
+    this.#tokens = this.#burst;
+  }
+
+  /** Takes up to `max` whole tokens; 0 until a full burst has accrued, so events come in bursts. */
+  acquire(max: number, now: number): number {
+    this.#refill(now);
+    if (this.#tokens < this.#burst) return 0;
+    const granted = Math.min(max, Math.floor(this.#tokens));
+    this.#tokens -= granted;
+    return granted;
+  }
+
+  giveBack(tokens: number): void {
+    this.#tokens = Math.min(this.#capacity, this.#tokens + tokens);
+  }
+
+  msUntilBurst(now: number): number {
+    this.#refill(now);
+    return Math.max(1, Math.ceil((this.#burst - this.#tokens) / this.#perMs));
+  }
+
+  #refill(now: number): void {
+    if (this.#last !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#last) * this.#perMs);
+    this.#last = now;
+  }
+}
