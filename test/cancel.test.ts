@@ -20,10 +20,20 @@ test('cancel() stops a running unbounded job and its result rejects with JOB_CAN
 });
 
 test('Ctrl-C on weir run cancels the job and exits with status 130', async () => {
-  const child = spawn(process.execPath, [WEIR_BIN, 'run', '-p', '2', 'test/jobs/endless-job.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WEIR_BIN, 'run', '-p', '2', 'test/jobs/endless-job.ts'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WEIR_LOG_LEVEL: 'info' },
+  });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // Ctrl-C once the job runs (its log says so), however long start-up takes on a busy machine.
+  const running = new Promise<void>((resolve) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('job running')) resolve();
+    });
+  });
+  await running;
   child.kill('SIGINT');
   const code = await new Promise<number | null>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -14,11 +14,12 @@ export interface Outcome {
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const WEIR_BIN = fileURLToPath(new URL('../../packages/weir/bin/weir.mjs', import.meta.url));
 
-/** Runs `node ...args` in `cwd`; rejects when it has not exited after `timeoutMs`. */
-export function runNode(args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<Outcome> {
+/** Runs `node ...args` in `cwd` (with `env` over this process's environment); rejects when it has not exited after `timeoutMs`. */
+export function runNode(args: readonly string[], options: { cwd?: string; timeoutMs?: number; env?: Readonly<Record<string, string>> } = {}): Promise<Outcome> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = options.env === undefined ? undefined : { ...process.env, ...options.env };
+    const child = spawn(process.execPath, args, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

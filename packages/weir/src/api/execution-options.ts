@@ -1,6 +1,7 @@
 /**
  * @module The job-level options a weir.yaml (or the job's own code) sets, with Flink's keys and
- * defaults: default parallelism, max parallelism, buffer timeout and operator chaining.
+ * defaults: default parallelism, max parallelism, buffer timeout, operator chaining and the
+ * auto-watermark interval.
  */
 import { booleanOption, durationOption, intOption } from '../core/configuration.ts';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../core/key-groups.ts';
@@ -36,4 +37,11 @@ export const OPERATOR_CHAINING = booleanOption({
   description: 'Chain operators connected by forward edges into one task.',
 });
 
-export const EXECUTION_OPTIONS = [PARALLELISM_DEFAULT, MAX_PARALLELISM, BUFFER_TIMEOUT, OPERATOR_CHAINING] as const;
+export const AUTO_WATERMARK_INTERVAL = durationOption({
+  key: 'pipeline.auto-watermark-interval',
+  defaultValue: 200,
+  description: 'How often sources and timestamp assigners emit periodic watermarks; 0 turns them off.',
+  min: 0,
+});
+
+export const EXECUTION_OPTIONS = [PARALLELISM_DEFAULT, MAX_PARALLELISM, BUFFER_TIMEOUT, OPERATOR_CHAINING, AUTO_WATERMARK_INTERVAL] as const;

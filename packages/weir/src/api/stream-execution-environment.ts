@@ -3,15 +3,18 @@
  * and key groups, chaining, buffer timeout). A job module builds on the one handed to its definition.
  */
 import { Configuration } from '../core/configuration.ts';
+import { WeirError } from '../core/errors.ts';
 import { UPPER_BOUND_MAX_PARALLELISM } from '../core/key-groups.ts';
 import { CheckpointConfig, type CheckpointingMode } from '../checkpoint/checkpoint-config.ts';
 import { checkInteger, checkNonEmptyString } from '../core/options.ts';
 import { StreamGraph } from '../graph/stream-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { Source, SourceSplit } from '../operators/source.ts';
+import { WatermarkStrategy } from '../operators/watermark-strategy.ts';
 import { CollectionSource } from '../connectors/collection-source.ts';
 import { SingleOutputStreamOperator } from './data-stream.ts';
-import { BUFFER_TIMEOUT, MAX_PARALLELISM, OPERATOR_CHAINING, PARALLELISM_DEFAULT } from './execution-options.ts';
+import { ExecutionConfig, registerExecutionConfig } from './execution-config.ts';
+import { AUTO_WATERMARK_INTERVAL, BUFFER_TIMEOUT, MAX_PARALLELISM, OPERATOR_CHAINING, PARALLELISM_DEFAULT } from './execution-options.ts';
 import type { JobParameters } from './job-parameters.ts';
 
 export interface StreamExecutionEnvironmentOptions {
@@ -32,6 +35,7 @@ export class StreamExecutionEnvironment {
   readonly #graph: StreamGraph<OperatorSpec>;
   readonly #parameters: JobParameters;
   readonly #checkpointConfig: CheckpointConfig;
+  readonly #executionConfig: ExecutionConfig;
 
   constructor(options: StreamExecutionEnvironmentOptions) {
     const configuration = options.configuration ?? new Configuration();
@@ -46,6 +50,13 @@ export class StreamExecutionEnvironment {
     });
     this.#parameters = options.parameters;
     this.#checkpointConfig = CheckpointConfig.fromConfiguration(configuration);
+    this.#executionConfig = new ExecutionConfig(configuration.get(AUTO_WATERMARK_INTERVAL));
+    registerExecutionConfig(this.#graph, this.#executionConfig);
+  }
+
+  /** Job-wide runtime settings (Flink's ExecutionConfig), e.g. `getConfig().setAutoWatermarkInterval(ms)`. */
+  getConfig(): ExecutionConfig {
+    return this.#executionConfig;
   }
 
   /**
@@ -105,13 +116,38 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
-  /** Adds a source; `name` defaults to the source's own. */
-  fromSource<T, S extends SourceSplit>(source: Source<T, S>, name?: string): SingleOutputStreamOperator<T> {
+  /**
+   * Adds a source; `name` defaults to the source's own. With a WatermarkStrategy, the source task
+   * assigns event timestamps and makes watermarks per split (see WatermarkStrategy); without one,
+   * records keep the timestamps the source gives them and only the final watermark is emitted.
+   *
+   * @example
+   * env.fromSource(logs, WatermarkStrategy.forBoundedOutOfOrderness<Line>(2_000).withTimestampAssigner((l) => l.time), 'logs');
+   */
+  fromSource<T, S extends SourceSplit>(source: Source<T, S>, name?: string): SingleOutputStreamOperator<T>;
+  fromSource<T, S extends SourceSplit>(source: Source<T, S>, watermarkStrategy: WatermarkStrategy<T>, name?: string): SingleOutputStreamOperator<T>;
+  fromSource<T, S extends SourceSplit>(source: Source<T, S>, strategyOrName?: WatermarkStrategy<T> | string, name?: string): SingleOutputStreamOperator<T> {
+    let watermarkStrategy: WatermarkStrategy<T> | undefined;
+    if (strategyOrName instanceof WatermarkStrategy) watermarkStrategy = strategyOrName;
+    else if (strategyOrName !== undefined) {
+      if (typeof strategyOrName !== 'string') {
+        throw new WeirError('INVALID_OPTION', `fromSource() takes a WatermarkStrategy or a name as its second argument, got ${strategyOrName === null ? 'null' : typeof strategyOrName}`, {
+          hint: "e.g. env.fromSource(source, WatermarkStrategy.forMonotonousTimestamps(), 'events') or env.fromSource(source, 'events')",
+        });
+      }
+      name = strategyOrName;
+    }
+    const config = this.#executionConfig;
     const node = this.#graph.addNode({
       kind: 'source',
       operatorType: `Source: ${source.name}`,
       name: name ?? source.name,
-      payload: { kind: 'source', source: source as unknown as Source<unknown, SourceSplit> },
+      payload: {
+        kind: 'source',
+        source: source as unknown as Source<unknown, SourceSplit>,
+        watermarkStrategy: watermarkStrategy as WatermarkStrategy<unknown> | undefined,
+        autoWatermarkInterval: () => config.getAutoWatermarkInterval(),
+      },
       stateful: true,
       keyed: false,
       outputType: source.outputType,

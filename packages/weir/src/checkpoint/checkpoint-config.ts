@@ -91,6 +91,12 @@ export const MAX_RETAINED_CHECKPOINTS = intOption({
   min: 1,
   description: 'How many completed checkpoints are kept; older ones are deleted when subsumed.',
 });
+export const SAVEPOINT_DIRECTORY = stringOption({
+  key: 'state.savepoints.dir',
+  fallbackKeys: ['execution.checkpointing.savepoint-dir'],
+  defaultValue: undefined,
+  description: 'The default directory of savepoints: <dir>/savepoint-<job>-<random>/. Unset: every savepoint needs a target directory.',
+});
 
 /** Every checkpointing option, for `Configuration.unknownKeys` and documentation. */
 export const CHECKPOINTING_OPTIONS: readonly ConfigOption<unknown>[] = [
@@ -105,6 +111,7 @@ export const CHECKPOINTING_OPTIONS: readonly ConfigOption<unknown>[] = [
   ALIGNED_CHECKPOINT_TIMEOUT,
   CHECKPOINTS_DIRECTORY,
   MAX_RETAINED_CHECKPOINTS,
+  SAVEPOINT_DIRECTORY,
 ];
 
 /** Checkpointing settings as plain data (JSON and structured-clone safe). `null`: unset. Durations in ms. */

@@ -56,6 +56,10 @@ class FlakyStorage implements CheckpointStorage {
     this.#maybeFail('initializeLocation');
     return this.inner.initializeLocation(jobId, checkpointId);
   }
+  async initializeSavepointLocation(jobId: string, checkpointId: number): Promise<CheckpointLocation> {
+    this.#maybeFail('initializeLocation');
+    return this.inner.initializeSavepointLocation(jobId, checkpointId);
+  }
   async writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StateHandle> {
     return this.inner.writeState(location, name, bytes);
   }
@@ -134,8 +138,9 @@ function setup(config: Partial<CheckpointConfigData> = {}) {
   async function acknowledge(id: number, task: string): Promise<TaskAcknowledgeResult> {
     const uid = tasks[task]!;
     const subtask = Number(task.split('#')[1]);
-    const location = gateway.triggered.get(id)!.options.location;
-    const handle = await storage.writeState(location, `${uid}-${subtask}`, new TextEncoder().encode(`${uid}@${id}/${subtask}`));
+    // A savepoint's files go to its own storage, as the task gateway is told.
+    const { location, storage: target } = gateway.triggered.get(id)!.options;
+    const handle = await target.writeState(location, `${uid}-${subtask}`, new TextEncoder().encode(`${uid}@${id}/${subtask}`));
     return coordinator.receiveAcknowledge(CheckpointId(id), task, [{ uid, state: { subtask, operatorState: handle } }]);
   }
 
@@ -426,6 +431,42 @@ test('a savepoint ignores the interval and the concurrency limit and is never re
   assert.equal(await t.exists(ref.directory), true);
 });
 
+test('triggerSavepoint writes into a savepoint-<job>-<random> directory of its own storage, aligned, and it survives every shutdown', async () => {
+  const t = setup({ unalignedCheckpointsEnabled: true });
+  const target = new MemoryCheckpointStorage({ directory: 'memory:/savepoints' });
+  const savepoint = t.coordinator.triggerSavepoint({ storage: target, stop: { drain: true } });
+  await settle();
+  const options = t.gateway.triggered.get(1)!.options;
+  assert.equal(options.type, 'savepoint');
+  assert.equal(options.unaligned, false);
+  assert.equal(options.storage, target);
+  assert.deepEqual(options.stop, { drain: true });
+  assert.match(options.location.directory, new RegExp(`^memory:/savepoints/savepoint-${t.jobId.slice(0, 6)}-[0-9a-f]{12}$`));
+  await t.acknowledgeAll(1);
+  const ref = await savepoint;
+  assert.equal(ref.directory, options.location.directory);
+  assert.equal((await target.loadCheckpoint(ref.directory)).metadata.type, 'savepoint');
+  assert.deepEqual(t.storage.inner.listFiles(), [], 'nothing went to the checkpoint storage');
+  assert.deepEqual(t.gateway.completed, [1], 'tasks hear that it completed (a stop ends the job then)');
+  await t.coordinator.shutdown('FAILED');
+  assert.equal((await target.loadCheckpoint(ref.directory)).checkpointId, 1);
+  assert.deepEqual(t.storage.discarded, []);
+});
+
+test("an aborted savepoint's directory is deleted from its storage and the tasks are told", async () => {
+  const t = setup();
+  const target = new MemoryCheckpointStorage({ directory: 'memory:/savepoints' });
+  const savepoint = t.coordinator.triggerSavepoint({ storage: target, stop: { drain: false } });
+  savepoint.catch(() => undefined);
+  await settle();
+  await t.acknowledge(1, 'v1#0');
+  t.coordinator.receiveDecline(CheckpointId(1), 'v2#0', new Error('disk full'));
+  await assert.rejects(savepoint, (error: unknown) => error instanceof WeirError && /savepoint 1 .* failed/.test(error.message));
+  await settle();
+  assert.deepEqual(t.gateway.aborted, [1]);
+  assert.deepEqual(target.listFiles(), []);
+});
+
 test('a storage failure while committing fails that checkpoint only; the next one completes', async () => {
   const t = setup({ checkpointInterval: null, tolerableCheckpointFailureNumber: 1 });
   t.storage.fail('commitMetadata');
@@ -558,4 +599,31 @@ test('the stats tracker counts what happened to each checkpoint', async () => {
   assert.equal(snapshot.latest.failed?.failureReason, 'CHECKPOINT_DECLINED');
   assert.equal(snapshot.latest.restored?.checkpointId, 1);
   assert.deepEqual(JSON.parse(JSON.stringify(snapshot)), snapshot);
+});
+
+test('the final checkpoint ignores the limits, reaches the tasks aligned and marked final, and is a retained, counted checkpoint', async () => {
+  const t = setup({ unalignedCheckpointsEnabled: true, minPauseBetweenCheckpoints: 10_000, tolerableCheckpointFailureNumber: 0 });
+  const manual = t.trigger();
+  await settle();
+  const first = t.coordinator.triggerFinalCheckpoint();
+  first.catch(() => undefined);
+  await settle();
+  // Triggered beside a pending checkpoint despite the pause and the concurrency limit of 1.
+  assert.deepEqual(t.gateway.triggeredIds(), [1, 2]);
+  const options = t.gateway.triggered.get(2)!.options;
+  assert.deepEqual([options.type, options.final, options.unaligned], ['checkpoint', true, false]);
+  assert.equal(t.gateway.triggered.get(1)!.options.final, false);
+  // A failed final checkpoint counts like any checkpoint: past the tolerable number, the job fails.
+  t.coordinator.receiveDecline(CheckpointId(2), 'v1#0', 'snapshot failed');
+  await assert.rejects(first, /checkpoint 2 .*declined/);
+  assert.equal(t.breaches.length, 1);
+  const again = t.coordinator.triggerFinalCheckpoint();
+  await settle();
+  await t.acknowledgeAll(3);
+  const ref = await again;
+  assert.equal(ref.checkpointId, 3);
+  assert.deepEqual(t.gateway.completed, [3]);
+  await assert.rejects(manual, /newer checkpoint completed/);
+  assert.equal(t.coordinator.getLatestCompletedCheckpoint()?.checkpointId, 3);
+  assert.equal(t.stats.snapshot().counts.completed, 1);
 });

@@ -35,6 +35,36 @@ export interface CheckpointOptions {
   readonly alignedCheckpointTimeout: number;
   /** Where the tasks write their state files (`storage.writeState(location, ...)`). */
   readonly location: CheckpointLocation;
+  /** The storage `location` belongs to: the checkpoint storage, or a savepoint's target directory. */
+  readonly storage: CheckpointStorage;
+  /**
+   * Set for a stop-with-savepoint (Flink's synchronous savepoint): the sources stop after injecting the
+   * barrier and end their input once it completed; with `drain` they first emit MAX_WATERMARK so
+   * every event-time timer and window fires before the snapshot. Sources resume when it is aborted.
+   */
+  readonly stop?: StopWithSavepoint | undefined;
+  /**
+   * Set for the final checkpoint of a bounded job: every task's input has ended and every task waits,
+   * so each snapshots directly when it gets the trigger (no barriers). Always aligned.
+   */
+  readonly final?: boolean | undefined;
+}
+
+/** How a stop-with-savepoint ends the job: `drain` fires event-time timers first (Flink's `--drain`). */
+export interface StopWithSavepoint {
+  readonly drain: boolean;
+}
+
+/** What `triggerSavepoint` takes. */
+export interface SavepointOptions {
+  /**
+   * Where the savepoint goes: a storage rooted at the target directory, in which it creates
+   * `savepoint-<job>-<random>/` (`initializeSavepointLocation`). Savepoints are never deleted by the
+   * coordinator once complete; an aborted one's directory is.
+   */
+  readonly storage: CheckpointStorage;
+  /** Stop the job with this savepoint. */
+  readonly stop?: StopWithSavepoint | undefined;
 }
 
 /**
@@ -88,6 +118,11 @@ interface Waiter {
 /** The coordinator's I/O bookkeeping around one PendingCheckpoint. */
 interface InFlight {
   readonly pending: PendingCheckpoint;
+  /** Where its files go: the checkpoint storage, or a savepoint's target. */
+  readonly storage: CheckpointStorage;
+  readonly savepointLocation: boolean;
+  readonly stop: StopWithSavepoint | undefined;
+  readonly final: boolean;
   location: CheckpointLocation | undefined;
   /** True once the trigger went out to the tasks, so an abort must tell them. */
   triggered: boolean;
@@ -99,6 +134,7 @@ interface InFlight {
 interface Recent {
   readonly pending: PendingCheckpoint;
   readonly directory: string | undefined;
+  readonly storage: CheckpointStorage;
 }
 
 /**
@@ -175,6 +211,33 @@ export class CheckpointCoordinator {
   }
 
   /**
+   * Triggers a savepoint into its own directory under `options.storage` (Flink's layout
+   * `savepoint-<job>-<random>/`, self-contained). It ignores the interval, the minimum pause and the
+   * concurrency limit, is always aligned, is not retained among the checkpoints and is never deleted
+   * once complete. With `stop`, the sources stop after its barrier (see {@link CheckpointOptions.stop}).
+   * Resolves with the committed savepoint; rejects with CHECKPOINT_FAILED.
+   */
+  triggerSavepoint(options: SavepointOptions): Promise<CompletedCheckpointRef> {
+    return new Promise((resolve, reject) => {
+      this.#startCheckpoint('savepoint', { resolve, reject }, options);
+    });
+  }
+
+  /**
+   * Triggers the final checkpoint of a bounded job (FLIP-147's checkpoint after tasks finished): a
+   * normal checkpoint, numbered, acknowledged by every task, committed with `_metadata`, retained and
+   * counted, whose trigger tells the tasks to snapshot at once (see {@link CheckpointOptions.final}).
+   * Call it once every task's input ended; it ignores the interval, the minimum pause and the
+   * concurrency limit. Resolves with the committed checkpoint once the tasks were notified; rejects
+   * with CHECKPOINT_FAILED (its failure counts towards the tolerable failures like any checkpoint's).
+   */
+  triggerFinalCheckpoint(): Promise<CompletedCheckpointRef> {
+    return new Promise((resolve, reject) => {
+      this.#startCheckpoint('final', { resolve, reject });
+    });
+  }
+
+  /**
    * Records a task's acknowledgement of checkpoint n with its operators' state. On the last one, commits
    * the checkpoint. An acknowledgement of an aborted checkpoint is DISCARDED and the checkpoint's directory
    * is deleted again (removing files written late); one for an id the coordinator does not know is UNKNOWN
@@ -207,8 +270,10 @@ export class CheckpointCoordinator {
         if (inFlight !== undefined && pending.isFullyAcknowledged()) this.#finalize(inFlight);
         break;
       case 'DISCARDED': {
-        const directory = this.#recent.get(checkpointId)?.directory ?? inFlight?.location?.directory;
-        if (handles.length > 0 && directory !== undefined) this.#discard(directory, checkpointId);
+        const recent = this.#recent.get(checkpointId);
+        const directory = recent?.directory ?? inFlight?.location?.directory;
+        const storage = recent?.storage ?? inFlight?.storage ?? this.#options.storage;
+        if (handles.length > 0 && directory !== undefined) this.#discard(directory, checkpointId, storage);
         this.#ignored(checkpointId, task, result, handles, handles.length > 0 && directory !== undefined);
         break;
       }
@@ -303,7 +368,7 @@ export class CheckpointCoordinator {
     while (this.#cleanups.size > 0) await Promise.all([...this.#cleanups]);
   }
 
-  #startCheckpoint(request: CheckpointRequest, waiter: Waiter | undefined): void {
+  #startCheckpoint(request: CheckpointRequest, waiter: Waiter | undefined, savepoint?: SavepointOptions): void {
     const type: SnapshotType = request === 'savepoint' ? 'savepoint' : 'checkpoint';
     if (this.#shutdown) {
       waiter?.reject(new WeirError('CHECKPOINT_FAILED', `cannot trigger a ${type} of job ${this.#describeJob()}: the checkpoint coordinator is shut down`));
@@ -324,7 +389,18 @@ export class CheckpointCoordinator {
     const checkpointId = CheckpointId(this.#nextId++);
     const timestamp = this.#options.clock.now();
     const pending = new PendingCheckpoint({ checkpointId, type, timestamp, tasksToAcknowledge: this.#options.tasksToAcknowledge });
-    const inFlight: InFlight = { pending, location: undefined, triggered: false, cancelTimeout: () => undefined, finalizing: undefined, waiter };
+    const inFlight: InFlight = {
+      pending,
+      storage: savepoint?.storage ?? this.#options.storage,
+      savepointLocation: savepoint !== undefined,
+      stop: savepoint?.stop,
+      final: request === 'final',
+      location: undefined,
+      triggered: false,
+      cancelTimeout: () => undefined,
+      finalizing: undefined,
+      waiter,
+    };
     this.#inFlight.set(checkpointId, inFlight);
     if (request === 'periodic') this.#lastPeriodicTriggerMs = timestamp;
     inFlight.cancelTimeout = this.#options.scheduler.schedule(this.#config.checkpointTimeout, () => {
@@ -342,7 +418,9 @@ export class CheckpointCoordinator {
     const { pending } = inFlight;
     let location: CheckpointLocation;
     try {
-      location = await this.#options.storage.initializeLocation(this.#options.jobId, pending.checkpointId);
+      location = inFlight.savepointLocation
+        ? await inFlight.storage.initializeSavepointLocation(this.#options.jobId, pending.checkpointId)
+        : await inFlight.storage.initializeLocation(this.#options.jobId, pending.checkpointId);
     } catch (cause) {
       this.#abort(inFlight, 'IO_EXCEPTION', cause);
       return;
@@ -350,11 +428,11 @@ export class CheckpointCoordinator {
     inFlight.location = location;
     if (pending.status !== 'PENDING') {
       // Aborted while the location was being created (timeout, shutdown): nobody else will delete it.
-      this.#discard(location.directory, pending.checkpointId);
+      this.#discard(location.directory, pending.checkpointId, inFlight.storage);
       this.#rememberDirectory(pending.checkpointId, location.directory);
       return;
     }
-    const unaligned = pending.type === 'checkpoint' && this.#config.checkpointingMode === 'EXACTLY_ONCE' && this.#config.unalignedCheckpointsEnabled;
+    const unaligned = pending.type === 'checkpoint' && !inFlight.final && this.#config.checkpointingMode === 'EXACTLY_ONCE' && this.#config.unalignedCheckpointsEnabled;
     inFlight.triggered = true;
     try {
       this.#options.taskGateway.triggerCheckpoint(pending.checkpointId, pending.timestamp, {
@@ -363,6 +441,9 @@ export class CheckpointCoordinator {
         unaligned,
         alignedCheckpointTimeout: unaligned ? this.#config.alignedCheckpointTimeout : 0,
         location,
+        storage: inFlight.storage,
+        stop: inFlight.stop,
+        final: inFlight.final,
       });
     } catch (cause) {
       this.#abort(inFlight, 'TRIGGER_CHECKPOINT_FAILURE', cause);
@@ -386,7 +467,7 @@ export class CheckpointCoordinator {
     try {
       if (location === undefined) throw new WeirError('INTERNAL', `checkpoint ${pending.checkpointId} was acknowledged before its location existed`);
       const metadata = pending.toMetadata({ jobId: this.#options.jobId, jobName: this.#options.jobName, operators: this.#options.operators });
-      ref = await this.#options.storage.commitMetadata(location, metadata);
+      ref = await inFlight.storage.commitMetadata(location, metadata);
     } catch (cause) {
       pending.failFinalization();
       this.#afterAbort(inFlight, 'FINALIZE_CHECKPOINT_FAILURE', cause);
@@ -395,7 +476,7 @@ export class CheckpointCoordinator {
     pending.complete();
     const completedAt = this.#options.clock.now();
     this.#inFlight.delete(pending.checkpointId);
-    this.#remember(pending, ref.directory);
+    this.#remember(pending, ref.directory, inFlight.storage);
     this.#lastEndMs = completedAt;
     const completed = this.#completedFromRef(ref, completedAt);
 
@@ -403,7 +484,7 @@ export class CheckpointCoordinator {
       const result = this.#store.add(completed);
       if (result.kind === 'rejected') {
         // A newer checkpoint completed while this one wrote its metadata: it is subsumed already.
-        this.#discard(ref.directory, pending.checkpointId);
+        this.#discard(ref.directory, pending.checkpointId, inFlight.storage);
         this.#failed(pending, 'CHECKPOINT_SUBSUMED', result.reason, inFlight.waiter, undefined);
         this.#scheduleNext();
         return;
@@ -443,10 +524,10 @@ export class CheckpointCoordinator {
     const { pending } = inFlight;
     inFlight.cancelTimeout();
     this.#inFlight.delete(pending.checkpointId);
-    this.#remember(pending, inFlight.location?.directory);
+    this.#remember(pending, inFlight.location?.directory, inFlight.storage);
     this.#lastEndMs = this.#options.clock.now();
     // Without a location yet, #initializeAndTrigger deletes it when it arrives.
-    if (inFlight.location !== undefined) this.#discard(inFlight.location.directory, pending.checkpointId);
+    if (inFlight.location !== undefined) this.#discard(inFlight.location.directory, pending.checkpointId, inFlight.storage);
     if (inFlight.triggered && reason !== 'CHECKPOINT_COORDINATOR_SHUTDOWN') {
       try {
         this.#options.taskGateway.notifyCheckpointAborted(pending.checkpointId);
@@ -542,8 +623,8 @@ export class CheckpointCoordinator {
     };
   }
 
-  #remember(pending: PendingCheckpoint, directory: string | undefined): void {
-    this.#recent.set(pending.checkpointId, { pending, directory });
+  #remember(pending: PendingCheckpoint, directory: string | undefined, storage: CheckpointStorage): void {
+    this.#recent.set(pending.checkpointId, { pending, directory, storage });
     if (this.#recent.size > RECENT_CHECKPOINTS) {
       const oldest = this.#recent.keys().next();
       if (oldest.done !== true) this.#recent.delete(oldest.value);
@@ -552,14 +633,14 @@ export class CheckpointCoordinator {
 
   #rememberDirectory(checkpointId: number, directory: string): void {
     const recent = this.#recent.get(checkpointId);
-    if (recent !== undefined) this.#recent.set(checkpointId, { pending: recent.pending, directory });
+    if (recent !== undefined) this.#recent.set(checkpointId, { pending: recent.pending, directory, storage: recent.storage });
   }
 
   /** Deletes a directory in the background; failures become warnings, never errors. */
-  #discard(directory: string, checkpointId: CheckpointId): void {
+  #discard(directory: string, checkpointId: CheckpointId, storage: CheckpointStorage = this.#options.storage): void {
     const cleanup = (async () => {
       try {
-        await this.#options.storage.discard(directory);
+        await storage.discard(directory);
       } catch (cause) {
         this.#warn(checkpointId, `deleting ${directory} failed: ${describeCause(cause)}`);
       }

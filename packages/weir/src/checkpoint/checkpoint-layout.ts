@@ -1,8 +1,10 @@
 /**
  * @module The names in Flink's checkpoint layout, `<dir>/<jobId>/chk-<n>/` (state files and `_metadata`)
- * beside `<dir>/<jobId>/shared/` and `taskowned/`, and the rules that keep every name a plain file name
- * and every path a checkpoint records inside its directory.
+ * beside `<dir>/<jobId>/shared/` and `taskowned/`, and of savepoint directories
+ * (`<dir>/savepoint-<job>-<random>/`), and the rules that keep every name a plain file name and every
+ * path a checkpoint records inside its directory.
  */
+import { randomBytes } from 'node:crypto';
 import { WeirError } from '../core/errors.ts';
 
 /** Written last: a checkpoint directory without it does not exist. */
@@ -29,6 +31,19 @@ export function parseCheckpointDirectoryName(name: string): number | undefined {
   if (match?.[1] === undefined) return undefined;
   const id = Number(match[1]);
   return Number.isSafeInteger(id) ? id : undefined;
+}
+
+/**
+ * A new savepoint directory name, Flink's `savepoint-<first 6 characters of the job id>-<12 random hex
+ * digits>`: the random part keeps two savepoints of one job apart.
+ */
+export function savepointDirectoryName(jobId: string): string {
+  return `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`;
+}
+
+/** True for a name {@link savepointDirectoryName} could have made. */
+export function isSavepointDirectoryName(name: string): boolean {
+  return /^savepoint-[^/\\]{1,6}-[0-9a-f]{12}$/.test(name);
 }
 
 /** Why `name` cannot be one path segment (a file or directory name), or undefined when it can. */

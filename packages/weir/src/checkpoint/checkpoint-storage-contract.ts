@@ -213,6 +213,25 @@ export function runCheckpointStorageContract(name: string, options: CheckpointSt
       assert.deepEqual(await storage.listCompleted(undefined), expected());
     }));
 
+    test('a savepoint gets a new savepoint-<job>-<random> directory under the root, loads back and is never listed as a checkpoint', withStorage(async ({ storage }) => {
+      const jobId = newJobId();
+      const first = await storage.initializeSavepointLocation(jobId, 4);
+      const second = await storage.initializeSavepointLocation(jobId, 5);
+      for (const location of [first, second]) {
+        const name = location.directory.split('/').pop() ?? '';
+        assert.match(name, new RegExp(`^savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}$`));
+      }
+      assert.notEqual(first.directory, second.directory);
+      const handle = await storage.writeState(first, 'counter-0-keyed', stateBytes(first));
+      const metadata = { ...metadataFor(first, [handle], 9_000), type: 'savepoint' as const };
+      const committed = await storage.commitMetadata(first, metadata);
+      assert.deepEqual(await storage.loadCheckpoint(first.directory), committed);
+      assert.deepEqual(await storage.readState(first.directory, handle), stateBytes(first));
+      assert.deepEqual(await storage.listCompleted(jobId), []);
+      assert.deepEqual(await storage.listCompleted(undefined), []);
+      await storage.discard(second.directory);
+    }));
+
     test('listing a job without checkpoints returns nothing', withStorage(async ({ storage }) => {
       assert.deepEqual(await storage.listCompleted(newJobId()), []);
       assert.deepEqual(await storage.listCompleted(undefined), []);

@@ -1,7 +1,8 @@
 /**
  * @module The checkpoint storage contract: where state files and `_metadata` go. The layout is Flink's,
  * `<dir>/<jobId>/chk-<n>/` holding state files and, written last and atomically, `_metadata`; a
- * checkpoint without a valid `_metadata` does not exist. Implementations: file system and memory.
+ * checkpoint without a valid `_metadata` does not exist. Savepoints are directories of their own,
+ * `<dir>/savepoint-<job>-<random>/`. Implementations: file system and memory.
  */
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 
@@ -23,6 +24,12 @@ export interface CompletedCheckpointRef {
 export interface CheckpointStorage {
   /** Creates the directory of checkpoint `checkpointId` of `jobId`. */
   initializeLocation(jobId: string, checkpointId: number): Promise<CheckpointLocation>;
+  /**
+   * Creates a new savepoint directory directly under the storage's root (Flink's
+   * `savepoint-<job id, 6 characters>-<12 random hex digits>`): self-contained, with `_metadata` and
+   * every state file inside it and nothing shared with checkpoints, so it can be moved or copied.
+   */
+  initializeSavepointLocation(jobId: string, checkpointId: number): Promise<CheckpointLocation>;
   /**
    * Writes one state file durably (fsync) under the location and returns its handle with a checksum.
    * `name` must be a plain file name (no separators); a clash with an existing file is an error.

@@ -3,8 +3,11 @@
  * pause (from the end of the last checkpoint), the concurrency limit and what is in progress.
  */
 
-/** Who asks: the periodic scheduler, a user (REST/CLI checkpoint), or a savepoint (always allowed). */
-export type CheckpointRequest = 'periodic' | 'manual' | 'savepoint';
+/**
+ * Who asks: the periodic scheduler, a user (REST/CLI checkpoint), a savepoint, or the final checkpoint
+ * of a bounded job once every task's input ended (the last two always allowed).
+ */
+export type CheckpointRequest = 'periodic' | 'manual' | 'savepoint' | 'final';
 
 export interface CheckpointTriggerSettings {
   /** `null`: periodic checkpointing is off. */
@@ -36,7 +39,8 @@ export type TriggerDecision =
   | { readonly kind: 'disabled' };
 
 /**
- * Decides whether a checkpoint may start now. Savepoints ignore every limit (Flink forces them). A manual
+ * Decides whether a checkpoint may start now. Savepoints and the final checkpoint ignore every limit
+ * (Flink forces savepoints; nothing else runs once every input ended). A manual
  * checkpoint ignores the interval; a periodic one respects all three. A minimum pause above 0 also means
  * one checkpoint at a time, since the pause is measured from the end of the previous one.
  *
@@ -53,7 +57,7 @@ export class CheckpointTriggerPolicy {
   }
 
   decide(request: CheckpointRequest, state: CheckpointTriggerState): TriggerDecision {
-    if (request === 'savepoint') return { kind: 'trigger' };
+    if (request === 'savepoint' || request === 'final') return { kind: 'trigger' };
     const { intervalMs, minPauseMs, maxConcurrent } = this.#settings;
     if (request === 'periodic' && (intervalMs === null || state.periodicStartMs === null)) return { kind: 'disabled' };
     if (state.pendingCount >= maxConcurrent) return { kind: 'wait', untilMs: null, reason: 'max-concurrent' };

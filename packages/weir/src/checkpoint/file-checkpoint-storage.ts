@@ -15,6 +15,7 @@ import {
   requireCheckpointId,
   requireJobIdName,
   requireStateFileName,
+  savepointDirectoryName,
 } from './checkpoint-layout.ts';
 import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.ts';
 import { commitProblem, loadVerifiedCheckpoint, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
@@ -77,6 +78,18 @@ export class FileCheckpointStorage implements CheckpointStorage {
     await this.#io('create directory', directory, () => this.#fileSystem.mkdir(directory));
     // The new entries must survive a power loss too, or a committed `_metadata` could vanish with its directory.
     await this.#io('sync directory', jobDirectory, () => this.#fileSystem.fsyncDirectory(jobDirectory));
+    await this.#io('sync directory', this.directory, () => this.#fileSystem.fsyncDirectory(this.directory));
+    return { jobId, checkpointId, directory };
+  }
+
+  async initializeSavepointLocation(jobId: string, checkpointId: number): Promise<CheckpointLocation> {
+    requireJobIdName(jobId, this.directory);
+    requireCheckpointId(checkpointId, this.directory);
+    await this.#io('create directory', this.directory, () => this.#fileSystem.mkdir(this.directory));
+    let directory = path.join(this.directory, savepointDirectoryName(jobId));
+    // 48 random bits make a clash unlikely; never reuse a directory that exists.
+    while ((await this.#stat(directory)) !== undefined) directory = path.join(this.directory, savepointDirectoryName(jobId));
+    await this.#io('create directory', directory, () => this.#fileSystem.mkdir(directory));
     await this.#io('sync directory', this.directory, () => this.#fileSystem.fsyncDirectory(this.directory));
     return { jobId, checkpointId, directory };
   }

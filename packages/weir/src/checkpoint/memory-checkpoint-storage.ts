@@ -13,6 +13,7 @@ import {
   requireCheckpointId,
   requireJobIdName,
   requireStateFileName,
+  savepointDirectoryName,
 } from './checkpoint-layout.ts';
 import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.ts';
 import { commitProblem, loadVerifiedCheckpoint, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
@@ -69,6 +70,15 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
       if (this.#files.has(path.posix.join(directory, METADATA_FILE_NAME))) throw alreadyCompleted(directory);
       this.#delete(directory); // an attempt that never completed, as in FileCheckpointStorage
     }
+    this.#directories.add(directory);
+    return Promise.resolve({ jobId, checkpointId, directory });
+  }
+
+  async initializeSavepointLocation(jobId: string, checkpointId: number): Promise<CheckpointLocation> {
+    requireJobIdName(jobId, this.directory);
+    requireCheckpointId(checkpointId, this.directory);
+    let directory = path.posix.join(this.directory, savepointDirectoryName(jobId));
+    while (this.#directories.has(directory)) directory = path.posix.join(this.directory, savepointDirectoryName(jobId));
     this.#directories.add(directory);
     return Promise.resolve({ jobId, checkpointId, directory });
   }

@@ -6,6 +6,7 @@ import type { JobGraphDescription } from '../graph/job-graph.ts';
 export function formatPlan(plan: JobGraphDescription): string {
   const lines: string[] = [];
   const index = new Map(plan.vertices.map((v, i) => [v.id, i + 1]));
+  const names = new Map(plan.vertices.map((v) => [v.id, v.name]));
   lines.push(`Job '${plan.jobName}': ${plan.vertices.length} vertices, ${plan.edges.length} network edges`);
   for (const [i, vertex] of plan.vertices.entries()) {
     lines.push('');
@@ -17,8 +18,13 @@ export function formatPlan(plan: JobGraphDescription): string {
       const state = op.stateful ? '  stateful' : '';
       lines.push(`      ${op.name.padEnd(nameWidth)}  ${op.type.padEnd(typeWidth)}  uid ${uid}${state}`);
     }
+    // A two-input head shows where each of its inputs comes from.
+    for (const edge of plan.edges.filter((e) => e.target === vertex.id && e.input !== undefined).sort((a, b) => (a.input ?? 0) - (b.input ?? 0))) {
+      lines.push(`    input ${edge.input ?? ''} <--${edge.partitioner}-- [${index.get(edge.source) ?? '?'}] ${names.get(edge.source) ?? edge.source}`);
+    }
     for (const edge of plan.edges.filter((e) => e.source === vertex.id)) {
-      lines.push(`    --${edge.partitioner}--> [${index.get(edge.target) ?? '?'}] ${edge.targetOperator}`);
+      const input = edge.input === undefined ? '' : ` (input ${edge.input})`;
+      lines.push(`    --${edge.partitioner}--> [${index.get(edge.target) ?? '?'}] ${edge.targetOperator}${input}`);
     }
   }
   if (plan.warnings.length > 0) {

@@ -12,6 +12,8 @@ import { jobModuleUrl, loadJob, type JobSubmission } from '../cluster/job-loader
 import { MiniCluster } from '../cluster/mini-cluster.ts';
 import { parseCommand, type ParsedCommand } from './args.ts';
 import { formatPlan } from './format-plan.ts';
+import { startProgressReporter } from './progress-reporter.ts';
+import { isSavepointTool, savepointToolCommand } from './savepoint-tool-command.ts';
 
 const USAGE = `Usage: weir <command> [options] <job-file> [job arguments]
 
@@ -19,14 +21,38 @@ Commands:
   run <job-file>    run a job in local mode (one worker thread per task slot) until it ends
   plan <job-file>   print the job graph: vertices, chained operators, parallelism, uids, partitioners
 
+Job control (a running JobManager; --jobmanager host:port, else $WEIR_JOBMANAGER, else 127.0.0.1:8081):
+  cluster start     run a local JobManager with its REST API in the foreground (weir cluster --help)
+  run --detached <job-file>
+                    submit the job to the JobManager and print its job id
+  list              list its jobs: id, name, status, start
+  savepoint <jobId> [targetDirectory]
+                    take a savepoint of a running job and print its path
+  stop <jobId> [--savepoint-path <dir>] [--drain]
+                    stop a job with a savepoint and print its path
+  cancel <jobId>    cancel a job
+  checkpoints <jobId>
+                    print a job's checkpoint statistics
+
+Savepoint files (no JobManager needed):
+  savepoint inspect <path>
+                    list a savepoint's operators, uids, states, kinds, sizes and key groups
+  savepoint check <job-file> --from <path> [-p <n>] [-n]
+                    predict what restoring the job from the savepoint would do (exit 1: it would fail)
+  savepoint dispose <path>
+                    delete a savepoint directory
+
 Options:
   -p, --parallelism <n>   default parallelism (default: parallelism.default of weir.yaml, else the number of cores)
   --job <export>          the export to run when the module exports several jobs
   --config <file>         settings with Flink's keys (default: $WEIR_CONF_DIR/weir.yaml, else ./weir.yaml if present)
   --from-checkpoint <path|latest>
                           (run) start from a retained checkpoint; latest: the newest of this job under state.checkpoints.dir
+  -s, --fromSavepoint <path>
+                          (run) start from a savepoint (its directory or _metadata); state is matched to operators by uid
   -n, --allow-non-restored-state
-                          (run) drop checkpointed state of operators that are no longer in the job
+                          (run) drop checkpointed or savepointed state of operators that are no longer in the job
+  -d, --detached          (run) submit to the running JobManager instead of running here
   --json                  (plan) print the plan as JSON
   -h, --help              show this help
   -v, --version           print the version
@@ -48,11 +74,29 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${version()}\n`);
         return 0;
       case 'run':
-        return await run(parseCommand(rest, ['-p', '--parallelism', '--job', '--config', '--from-checkpoint'], ['--help', '-h', '-n', '--allow-non-restored-state']));
+        return await run(
+          parseCommand(rest, ['-p', '--parallelism', '--job', '--config', '--from-checkpoint', '-s', '--fromSavepoint', '--jobmanager'], ['--help', '-h', '-n', '--allow-non-restored-state', '-d', '--detached']),
+        );
       case 'plan':
         return await plan(parseCommand(rest, ['-p', '--parallelism', '--job', '--config'], ['--json', '--help', '-h']));
+      // Job-control commands load on demand: `weir run` starts (and takes Ctrl-C) sooner without them.
+      case 'cluster':
+        return await (await import('./cluster-command.ts')).clusterCommand(rest);
+      case 'list':
+        return await (await import('./list-command.ts')).listCommand(rest);
+      case 'savepoint':
+        if (isSavepointTool(rest[0])) return await savepointToolCommand(rest[0], rest.slice(1));
+        return await (await import('./trigger-savepoint-command.ts')).triggerSavepointCommand(rest);
+      case 'stop':
+        return await (await import('./stop-command.ts')).stopCommand(rest);
+      case 'cancel':
+        return await (await import('./cancel-command.ts')).cancelCommand(rest);
+      case 'checkpoints':
+        return await (await import('./checkpoints-command.ts')).checkpointsCommand(rest);
       default:
-        throw new WeirError('INVALID_OPTION', `unknown command '${command}'`, { hint: 'accepted: run, plan, help (weir --help)' });
+        throw new WeirError('INVALID_OPTION', `unknown command '${command}'`, {
+          hint: 'accepted: run, plan, cluster, list, savepoint, stop, cancel, checkpoints, help (weir --help)',
+        });
     }
   } catch (error) {
     printError(error);
@@ -81,6 +125,7 @@ function submissionOf(parsed: ParsedCommand): JobSubmission {
     parallelism,
     configuration: config.entries,
     fromCheckpoint: typeof parsed.options['--from-checkpoint'] === 'string' ? parsed.options['--from-checkpoint'] : undefined,
+    fromSavepoint: savepointOption(parsed),
     allowNonRestoredState: parsed.options['-n'] === true || parsed.options['--allow-non-restored-state'] === true,
   };
 }
@@ -90,7 +135,25 @@ async function run(parsed: ParsedCommand): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const client = await new MiniCluster().submit(submissionOf(parsed));
+  if (parsed.options['-d'] === true || parsed.options['--detached'] === true) return (await import('./submit-command.ts')).submitDetached(parsed);
+  if (parsed.options['--jobmanager'] !== undefined) {
+    throw new WeirError('INVALID_OPTION', '--jobmanager needs --detached: without it, weir run runs the job in this process', { hint: 'weir run --detached --jobmanager host:port <job-file>' });
+  }
+  // Ctrl-C while the job starts cancels it as soon as it exists.
+  let interrupted = false;
+  const early = (): void => {
+    interrupted = true;
+  };
+  process.once('SIGINT', early);
+  process.once('SIGTERM', early);
+  let client;
+  try {
+    client = await new MiniCluster().submit(submissionOf(parsed));
+  } finally {
+    process.off('SIGINT', early);
+    process.off('SIGTERM', early);
+  }
+  const progress = startProgressReporter(client);
   let cancelled = false;
   const stop = (): void => {
     cancelled = true;
@@ -99,8 +162,10 @@ async function run(parsed: ParsedCommand): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  if (interrupted) stop();
   try {
-    const result = await client.getJobExecutionResult();
+    // The status line is cleared before the job's last words.
+    const result = await client.getJobExecutionResult().finally(() => progress.stop());
     process.stderr.write(`Job '${result.jobName}' (${result.jobId}) finished in ${(result.netRuntimeMs / 1000).toFixed(2)} s\n`);
     return 0;
   } catch (error) {
@@ -127,6 +192,12 @@ async function plan(parsed: ParsedCommand): Promise<number> {
     for (const warning of description.warnings) process.stderr.write(`warning: ${warning}\n`);
   }
   return 0;
+}
+
+/** `-s` / `--fromSavepoint <path>` (Flink's names), the savepoint a run starts from. */
+function savepointOption(parsed: ParsedCommand): string | undefined {
+  const value = parsed.options['-s'] ?? parsed.options['--fromSavepoint'];
+  return typeof value === 'string' ? value : undefined;
 }
 
 function version(): string {

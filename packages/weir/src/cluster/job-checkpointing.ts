@@ -10,9 +10,9 @@ import { CheckpointId } from '../core/ids.ts';
 import { systemClock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
-import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
+import { CheckpointCoordinator, type StopWithSavepoint } from '../checkpoint/checkpoint-coordinator.ts';
 import type { SubtaskState } from '../checkpoint/checkpoint-metadata.ts';
-import type { CheckpointLocation, CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
+import type { CheckpointLocation, CheckpointStorage, CompletedCheckpointRef } from '../checkpoint/checkpoint-storage.ts';
 import { CheckpointStatsTracker } from '../checkpoint/checkpoint-stats-tracker.ts';
 import { FileCheckpointStorage } from '../checkpoint/file-checkpoint-storage.ts';
 import { MemoryCheckpointStorage } from '../checkpoint/memory-checkpoint-storage.ts';
@@ -43,7 +43,8 @@ export class JobCheckpointing {
   readonly coordinator: CheckpointCoordinator;
   readonly stats = new CheckpointStatsTracker();
   readonly storage: CheckpointStorage;
-  readonly #locations = new Map<number, CheckpointLocation>();
+  /** Where each checkpoint in progress writes: its location, in the checkpoint storage or a savepoint's. */
+  readonly #locations = new Map<number, { readonly location: CheckpointLocation; readonly storage: CheckpointStorage }>();
   readonly #options: JobCheckpointingOptions;
 
   constructor(options: JobCheckpointingOptions) {
@@ -62,10 +63,12 @@ export class JobCheckpointing {
       scheduler: timerScheduler,
       taskGateway: {
         triggerCheckpoint: (checkpointId, timestamp, triggerOptions) => {
-          this.#locations.set(checkpointId, triggerOptions.location);
+          this.#locations.set(checkpointId, { location: triggerOptions.location, storage: triggerOptions.storage });
           broadcast({
             type: 'trigger-checkpoint',
             barrier: { kind: 'barrier', checkpointId, timestamp, type: triggerOptions.type, unaligned: triggerOptions.unaligned },
+            stop: triggerOptions.stop,
+            final: triggerOptions.final,
           });
         },
         notifyCheckpointComplete: (checkpointId) => {
@@ -95,12 +98,21 @@ export class JobCheckpointing {
     if (this.#options.config.checkpointInterval !== null) this.coordinator.startCheckpointScheduler();
   }
 
+  /**
+   * Takes a savepoint into a new `savepoint-<job>-<random>` directory under `targetDirectory`; with
+   * `stop`, the sources stop after its barrier and end the job once it completed.
+   */
+  triggerSavepoint(targetDirectory: string, stop?: StopWithSavepoint): Promise<CompletedCheckpointRef> {
+    return this.coordinator.triggerSavepoint({ storage: new FileCheckpointStorage({ directory: targetDirectory }), stop });
+  }
+
   /** Writes what a task reported, then acknowledges it; a write failure declines the checkpoint. */
   async receiveAck(ack: TaskCheckpointAck): Promise<void> {
     const id = CheckpointId(ack.checkpointId);
     const task = taskName(ack.vertexId, ack.subtaskIndex);
-    const location = this.#locations.get(id);
-    if (location === undefined) return;
+    const target = this.#locations.get(id);
+    if (target === undefined) return;
+    const { location, storage } = target;
     try {
       const states: { uid: string; state: SubtaskState }[] = [];
       for (const part of ack.states) {
@@ -109,12 +121,12 @@ export class JobCheckpointing {
           part.keyed === undefined
             ? undefined
             : {
-                ...(await this.storage.writeState(location, `${base}-keyed`, part.keyed.bytes)),
+                ...(await storage.writeState(location, `${base}-keyed`, part.keyed.bytes)),
                 keyGroupStart: part.keyed.keyGroupStart,
                 keyGroupEnd: part.keyed.keyGroupEnd,
               };
-        const operatorState = part.operator === undefined ? undefined : await this.storage.writeState(location, `${base}-operator`, part.operator);
-        const channelState = part.channel === undefined ? undefined : await this.storage.writeState(location, `${base}-channel`, part.channel);
+        const operatorState = part.operator === undefined ? undefined : await storage.writeState(location, `${base}-operator`, part.operator);
+        const channelState = part.channel === undefined ? undefined : await storage.writeState(location, `${base}-channel`, part.channel);
         states.push({ uid: part.uid, state: { subtask: ack.subtaskIndex, keyedState, operatorState, channelState } });
       }
       this.coordinator.receiveAcknowledge(id, task, states, ack.metrics);
@@ -129,7 +141,11 @@ export class JobCheckpointing {
     else this.coordinator.receiveDecline(CheckpointId(checkpointId), taskName(vertexId, subtaskIndex), errorFromData(reason));
   }
 
-  /** A task finished: it cannot take part in checkpoints any more, so periodic checkpoints stop. */
+  /**
+   * A task finished, or its input ended and it waits for the final checkpoint: it takes part in no
+   * barrier-aligned checkpoint any more, so periodic checkpoints stop (the final checkpoint comes once
+   * every task's input ended).
+   */
   onTaskFinished(): void {
     this.coordinator.stopCheckpointScheduler();
     this.coordinator.abortPendingCheckpoints('NOT_ALL_REQUIRED_TASKS_RUNNING');

@@ -30,7 +30,12 @@ export interface JobSubmission {
   readonly configuration?: Readonly<Record<string, unknown>> | undefined;
   /** Start from a retained checkpoint: a path to it (or its `_metadata`), or `latest`. */
   readonly fromCheckpoint?: string | undefined;
-  /** With `fromCheckpoint`: drop state of operators that are no longer in the job. */
+  /**
+   * Start from a savepoint (`weir run -s`): a path to its directory or its `_metadata`. A retained
+   * checkpoint's path works too. State is matched to operators by uid, as with `fromCheckpoint`.
+   */
+  readonly fromSavepoint?: string | undefined;
+  /** With `fromCheckpoint` or `fromSavepoint`: drop state of operators that are no longer in the job. */
   readonly allowNonRestoredState?: boolean | undefined;
 }
 

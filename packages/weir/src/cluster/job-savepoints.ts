@@ -59,6 +59,7 @@ export class JobSavepoints {
   readonly #options: JobSavepointsOptions;
   readonly #waiting = new Set<() => void>();
   #stopping = false;
+  #stopped = false;
 
   constructor(options: JobSavepointsOptions) {
     this.#options = options;
@@ -67,6 +68,20 @@ export class JobSavepoints {
   /** Every task of the job runs (again): savepoints waiting for that go ahead. */
   onAllTasksRunning(): void {
     for (const resume of [...this.#waiting]) resume();
+  }
+
+  /**
+   * True once the savepoint of a stop completed and no failover came since: the sources ended their
+   * input right after it, so the savepoint covers the job's end and no final checkpoint is taken (what
+   * the tasks emitted after it, from processing-time timers, comes again when the job resumes from it).
+   */
+  get stoppedWithSavepoint(): boolean {
+    return this.#stopped;
+  }
+
+  /** The job (or a region) restarted from a checkpoint: its sources read on, so a final checkpoint is needed again. */
+  onFailover(): void {
+    this.#stopped = false;
   }
 
   /** Takes a savepoint while the job runs on; resolves with its directory. */
@@ -107,6 +122,7 @@ export class JobSavepoints {
       checkpointing.coordinator.stopCheckpointScheduler();
       try {
         savepoint = (await checkpointing.triggerSavepoint(directory, { drain })).directory;
+        this.#stopped = true;
       } catch (error) {
         if (drain && this.#options.status() === 'RUNNING') {
           this.#options.failover(

@@ -18,6 +18,7 @@ import { defaultParallelism, loadJob, type JobSubmission } from './job-loader.ts
 import { isGloballyTerminal, moveJob, type JobStatus } from './job-status.ts';
 import type { FromWorker, SlotDeployment, ToWorker } from './worker-protocol.ts';
 import { JobCheckpointing } from './job-checkpointing.ts';
+import { JobSavepoints, type StopWithSavepointOptions, type TriggerSavepointOptions } from './job-savepoints.ts';
 import { channelLimitsFrom } from './network-options.ts';
 import type { ChannelLimits } from '../runtime/channels.ts';
 import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy } from './restart-backoff-time-strategy.ts';
@@ -29,9 +30,13 @@ import type { CheckpointStatsSnapshot } from '../checkpoint/checkpoint-stats-tra
 import type { CheckpointConfigData } from '../checkpoint/checkpoint-config.ts';
 import { computePipelinedRegions, type PipelinedRegion } from './pipelined-regions.ts';
 import { readFailoverStrategy, type FailoverStrategyName } from './restart-strategy-options.ts';
+import { describeJobGraph, type JobGraphDescription } from '../graph/job-graph.ts';
+import { TaskMetricsStore, type SubtaskMetrics } from './task-metrics.ts';
 
 const WORKER_ENTRY = new URL('./slot-worker.mjs', import.meta.url);
 const SHUTDOWN_GRACE_MS = 5000;
+/** The least wait before a failed final checkpoint is taken again, ms (the minimum pause, when longer). */
+const FINAL_CHECKPOINT_RETRY_MS = 100;
 
 /** A handle on a submitted job. */
 export interface JobClient {
@@ -43,9 +48,33 @@ export interface JobClient {
    * latest of each, and recent history with per-subtask durations; undefined when checkpointing is off.
    */
   getCheckpointStats(): CheckpointStatsSnapshot | undefined;
+  /** When the job was submitted, epoch ms. */
+  readonly startTime: number;
+  /** The job graph as `weir plan --json` prints it: vertices, chained operators, uids, edges. */
+  getJobPlan(): JobGraphDescription;
+  /** The job's checkpointing settings. */
+  getCheckpointConfig(): CheckpointConfigData;
+  /** Every subtask of the current attempt with its records in/out as of its slot's last report (at most a second old). */
+  getTaskMetrics(): readonly SubtaskMetrics[];
+  /** Asks every slot for its counters now; resolves with the fresh metrics, or the latest after `timeoutMs`. */
+  requestTaskMetrics(timeoutMs?: number): Promise<readonly SubtaskMetrics[]>;
   /** Resolves when the job finishes; rejects with the job's error when it fails or is cancelled. */
   getJobExecutionResult(): Promise<JobExecutionResult>;
   cancel(): Promise<void>;
+  /**
+   * Takes a savepoint while the job runs on (Flink's `triggerSavepoint`) into a new
+   * `savepoint-<job>-<random>/` directory under `targetDirectory`, else under `state.savepoints.dir`.
+   * Resolves with the savepoint's directory. The savepoint is aligned, self-contained and never
+   * deleted by weir. Rejects with CHECKPOINT_FAILED when the job is not running or the savepoint fails.
+   */
+  triggerSavepoint(options?: TriggerSavepointOptions): Promise<string>;
+  /**
+   * Stops the job with a savepoint (Flink's `stopWithSavepoint`): the sources stop right after the
+   * savepoint's barrier, the savepoint completes, and the job ends FINISHED; resolves then with the
+   * savepoint's directory. With `drain`, the sources first emit MAX_WATERMARK so every event-time timer
+   * and window fires. When the savepoint fails, the job keeps running (a drained one fails over).
+   */
+  stopWithSavepoint(options?: StopWithSavepointOptions): Promise<string>;
 }
 
 export interface MiniClusterOptions {
@@ -81,13 +110,18 @@ export class MiniCluster {
     }
     let restore: { ref: CompletedCheckpointRef; state: RestoredJobState } | undefined;
     try {
-      if (submission.fromCheckpoint !== undefined) {
-        restore = await planRestore(submission.fromCheckpoint, loaded.jobGraph, loaded.checkpointConfig, {
+      if (submission.fromCheckpoint !== undefined && submission.fromSavepoint !== undefined) {
+        throw new WeirError('INVALID_OPTION', 'a job starts from a checkpoint or from a savepoint, not both', { hint: 'pass either --from-checkpoint or -s / --fromSavepoint' });
+      }
+      const from = submission.fromSavepoint ?? submission.fromCheckpoint;
+      if (from !== undefined) {
+        restore = await planRestore(from, loaded.jobGraph, loaded.checkpointConfig, {
+          fromSavepoint: submission.fromSavepoint !== undefined,
           allowNonRestoredState: submission.allowNonRestoredState === true,
           onSkipped: (ref, reason) => this.#logger.warn('skipping a damaged checkpoint', { directory: ref.directory, reason }),
           onInvalid: (directory, reason) => this.#logger.warn('skipping a directory that is not a complete checkpoint', { directory, reason }),
         });
-        this.#logger.info('restoring from checkpoint', { checkpointId: restore.ref.checkpointId, directory: restore.ref.directory });
+        this.#logger.info(`restoring from ${restore.ref.metadata.type}`, { checkpointId: restore.ref.checkpointId, directory: restore.ref.directory });
       }
     } catch (error) {
       await Promise.all(started.map((worker) => worker.terminate()));
@@ -112,6 +146,9 @@ export async function executeJob(submission: JobSubmission, options: MiniCluster
 class LocalJobRun implements JobClient {
   readonly jobId = newJobId();
   readonly jobName: string;
+  readonly startTime = Date.now();
+  readonly #metrics = new TaskMetricsStore();
+  readonly #metricsRequests = new Map<number, () => void>();
   readonly #submission: JobSubmission;
   readonly #graph: JobGraph<OperatorSpec>;
   readonly #logger: Logger;
@@ -119,8 +156,11 @@ class LocalJobRun implements JobClient {
   readonly #workers: Worker[] = [];
   readonly #reports: TaskReport[] = [];
   readonly #coordinators = new Map<string, { readonly coordinator: OperatorCoordinator; readonly resultName: string | undefined }>();
-  /** Each task of the current attempt, by `vertexId/subtask`; checkpoints run while every task is running. */
-  readonly #tasks = new Map<string, 'starting' | 'running' | 'finished'>();
+  /**
+   * Each task of the current attempt, by `vertexId/subtask`; checkpoints run while every task is running.
+   * With checkpointing, a task whose input ended waits ('end-of-input') until the final checkpoint.
+   */
+  readonly #tasks = new Map<string, 'starting' | 'running' | 'end-of-input' | 'finished'>();
   readonly #regions: readonly PipelinedRegion[];
   readonly #regionOfVertex = new Map<string, PipelinedRegion>();
   readonly #failoverStrategy: FailoverStrategyName;
@@ -139,6 +179,7 @@ class LocalJobRun implements JobClient {
 
   readonly #started: Worker[];
   readonly #checkpointing: JobCheckpointing | undefined;
+  readonly #savepoints: JobSavepoints;
   readonly #checkpointConfig: CheckpointConfigData;
   readonly #restartStrategy: RestartBackoffTimeStrategy;
   readonly #channelLimits: ChannelLimits;
@@ -146,6 +187,9 @@ class LocalJobRun implements JobClient {
   #restore: { ref: CompletedCheckpointRef; state: RestoredJobState } | undefined;
   /** 0 for the first run, incremented by every restart. */
   #attempt = 0;
+  /** Full and region restarts so far: a final checkpoint that ends after one no longer speaks for the tasks. */
+  #failovers = 0;
+  #finalCheckpointPending = false;
   #splits: Record<string, SourceSplit[][]> = {};
 
   /** `started` are workers already starting; the run uses them for its first slots and stops the rest. */
@@ -171,20 +215,37 @@ class LocalJobRun implements JobClient {
       clock: systemClock,
     });
     this.#checkpointConfig = checkpointConfig;
-    this.#checkpointing =
-      checkpointConfig.checkpointInterval === null
-        ? undefined
-        : new JobCheckpointing({
-            jobId: this.jobId,
-            graph,
-            config: checkpointConfig,
-            storage: checkpointStorage?.(checkpointConfig),
-            workers: () => this.#workers,
-            logger,
-            onFatal: (error) => {
-              this.#fail(error);
-            },
-          });
+    // Without periodic checkpoints too: savepoints go through the same coordinator.
+    const checkpointing = new JobCheckpointing({
+      jobId: this.jobId,
+      graph,
+      config: checkpointConfig,
+      storage: checkpointStorage?.(checkpointConfig),
+      workers: () => this.#workers,
+      logger,
+      onFatal: (error) => {
+        this.#fail(error);
+      },
+    });
+    this.#checkpointing = checkpointing;
+    this.#savepoints = new JobSavepoints({
+      jobId: this.jobId,
+      jobName: graph.jobName,
+      checkpointing,
+      configuration,
+      timeoutMs: checkpointConfig.checkpointTimeout,
+      status: () => this.#status,
+      tasks: () => {
+        const states = [...this.#tasks.values()];
+        if (states.includes('finished') || states.includes('end-of-input')) return 'some-finished';
+        return this.#restartingRegions.size === 0 && states.every((t) => t === 'running') ? 'all-running' : 'starting';
+      },
+      result: () => this.#result,
+      failover: (error) => {
+        this.#fail(error);
+      },
+      logger,
+    });
     this.#submission = submission;
     this.#graph = graph;
     this.#logger = logger;
@@ -206,7 +267,47 @@ class LocalJobRun implements JobClient {
   }
 
   getCheckpointStats(): CheckpointStatsSnapshot | undefined {
-    return this.#checkpointing?.stats.snapshot();
+    return this.#checkpointConfig.checkpointInterval === null ? undefined : this.#checkpointing?.stats.snapshot();
+  }
+
+  triggerSavepoint(options?: TriggerSavepointOptions): Promise<string> {
+    return this.#savepoints.trigger(options);
+  }
+
+  stopWithSavepoint(options?: StopWithSavepointOptions): Promise<string> {
+    return this.#savepoints.stop(options);
+  }
+
+  getJobPlan(): JobGraphDescription {
+    return describeJobGraph(this.#graph);
+  }
+
+  getCheckpointConfig(): CheckpointConfigData {
+    return this.#checkpointConfig;
+  }
+
+  getTaskMetrics(): readonly SubtaskMetrics[] {
+    return this.#metrics.snapshot();
+  }
+
+  requestTaskMetrics(timeoutMs = 500): Promise<readonly SubtaskMetrics[]> {
+    const workers = this.#workers;
+    if (this.#status !== 'RUNNING' || workers.length === 0) return Promise.resolve(this.#metrics.snapshot());
+    const requestId = this.#nextRequestId++;
+    return new Promise((resolve) => {
+      let remaining = workers.length;
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#metricsRequests.delete(requestId);
+        resolve(this.#metrics.snapshot());
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#metricsRequests.set(requestId, () => {
+        if (--remaining === 0) done();
+      });
+      const message: ToWorker = { type: 'report-metrics', requestId };
+      for (const worker of workers) worker.postMessage(message);
+    });
   }
 
   async cancel(): Promise<void> {
@@ -245,7 +346,10 @@ class LocalJobRun implements JobClient {
     this.#reports.length = 0;
     this.#tasks.clear();
     for (const vertex of graph.vertices) {
-      for (let subtask = 0; subtask < vertex.parallelism; subtask++) this.#tasks.set(`${vertex.id}/${subtask}`, 'starting');
+      for (let subtask = 0; subtask < vertex.parallelism; subtask++) {
+        this.#tasks.set(`${vertex.id}/${subtask}`, 'starting');
+        this.#metrics.deploying(vertex.id, subtask);
+      }
     }
     const ports: MessagePort[][] = Array.from({ length: numSlots }, () => []);
     const peers: { slot: number; port: MessagePort }[][] = Array.from({ length: numSlots }, () => []);
@@ -292,6 +396,7 @@ class LocalJobRun implements JobClient {
           mode: this.#checkpointConfig.checkpointingMode,
           unaligned: this.#checkpointConfig.unalignedCheckpointsEnabled,
           alignedCheckpointTimeout: this.#checkpointConfig.alignedCheckpointTimeout,
+          finalCheckpoint: this.#checkpointConfig.checkpointInterval !== null,
         },
         restored: this.#restore === undefined ? undefined : restoredForSlot(this.#restore.state, slot),
         restoredCheckpointId: this.#restore?.ref.checkpointId,
@@ -356,6 +461,10 @@ class LocalJobRun implements JobClient {
         }
         return;
       }
+      case 'task-metrics':
+        for (const sample of message.tasks) if (!this.#isStale(sample.vertexId, sample.attemptNumber)) this.#metrics.sample(sample);
+        if (message.requestId !== undefined) this.#metricsRequests.get(message.requestId)?.();
+        return;
       case 'tasks-cancelled': {
         const request = this.#cancelRequests.get(message.requestId);
         if (request !== undefined && --request.remaining === 0) request.done();
@@ -364,9 +473,11 @@ class LocalJobRun implements JobClient {
       case 'task-running':
         if (this.#isStale(message.vertexId, message.attemptNumber)) return;
         this.#tasks.set(`${message.vertexId}/${message.subtaskIndex}`, 'running');
+        this.#metrics.running(message.vertexId, message.subtaskIndex);
         if (this.#restartingRegions.size === 0 && [...this.#tasks.values()].every((t) => t === 'running')) {
           if (this.#allRunningAt === 0) this.#allRunningAt = performance.now();
           this.#checkpointing?.start();
+          this.#savepoints.onAllTasksRunning();
         }
         return;
       case 'checkpoint-ack':
@@ -375,10 +486,17 @@ class LocalJobRun implements JobClient {
       case 'checkpoint-decline':
         this.#checkpointing?.receiveDecline(message.checkpointId, message.vertexId, message.subtaskIndex, message.reason, message.taskNotRunning);
         return;
+      case 'task-end-of-input':
+        if (this.#isStale(message.vertexId, message.attemptNumber)) return;
+        this.#tasks.set(`${message.vertexId}/${message.subtaskIndex}`, 'end-of-input');
+        this.#checkpointing?.onTaskFinished();
+        this.#afterEndOfInput();
+        return;
       case 'task-finished':
         if (this.#isStale(message.report.vertexId, message.attemptNumber)) return;
         this.#checkpointing?.onTaskFinished();
         this.#reports.push(message.report);
+        this.#metrics.finished(message.report);
         this.#tasks.set(`${message.report.vertexId}/${message.report.subtaskIndex}`, 'finished');
         if ([...this.#tasks.values()].every((t) => t === 'finished')) void this.#finish();
         return;
@@ -390,6 +508,53 @@ class LocalJobRun implements JobClient {
         this.#fail(errorFromData(message.error));
         return;
     }
+  }
+
+  /**
+   * Once the input of every task has ended (in every region, none restarting), takes the final
+   * checkpoint and, when it completed (the tasks were notified: two-phase-commit sinks commit), tells the
+   * tasks to finish. A final checkpoint that fails is taken again after the minimum pause (at least
+   * FINAL_CHECKPOINT_RETRY_MS); its failures count towards the tolerable checkpoint failures, past which
+   * the job fails over. No final checkpoint is needed when tasks already finished (the waiting ones
+   * restarted from the completed final checkpoint, so they read nothing new) or when a stop-with-savepoint
+   * ended the input (its savepoint covers everything).
+   */
+  #afterEndOfInput(): void {
+    if (this.#status !== 'RUNNING' || this.#restartingRegions.size > 0 || this.#finalCheckpointPending) return;
+    const states = [...this.#tasks.values()];
+    if (!states.includes('end-of-input') || !states.every((t) => t === 'end-of-input' || t === 'finished')) return;
+    const checkpointing = this.#checkpointing;
+    if (states.includes('finished') || this.#savepoints.stoppedWithSavepoint || checkpointing === undefined) {
+      this.#finishTasks();
+      return;
+    }
+    const failovers = this.#failovers;
+    const current = (): boolean => failovers === this.#failovers && this.#status === 'RUNNING';
+    this.#finalCheckpointPending = true;
+    this.#logger.info('the input of every task ended, taking the final checkpoint', { job: this.jobName });
+    checkpointing.coordinator.triggerFinalCheckpoint().then(
+      (ref) => {
+        this.#finalCheckpointPending = false;
+        if (!current()) return;
+        this.#logger.info('final checkpoint completed', { job: this.jobName, checkpointId: ref.checkpointId });
+        this.#finishTasks();
+      },
+      (error: unknown) => {
+        this.#finalCheckpointPending = false;
+        if (!current()) return;
+        const delay = Math.max(this.#checkpointConfig.minPauseBetweenCheckpoints, FINAL_CHECKPOINT_RETRY_MS);
+        this.#logger.warn('final checkpoint failed, taking it again', { job: this.jobName, delayMs: delay, cause: describeCause(error) });
+        setTimeout(() => {
+          if (current()) this.#afterEndOfInput();
+        }, delay).unref();
+      },
+    );
+  }
+
+  /** The tasks waiting at the end of their input close and report finished. */
+  #finishTasks(): void {
+    const message: ToWorker = { type: 'finish-tasks' };
+    for (const worker of this.#workers) worker.postMessage(message);
   }
 
   async #finish(): Promise<void> {
@@ -414,7 +579,7 @@ class LocalJobRun implements JobClient {
    * job has other regions; otherwise (or with `full`) the whole job does.
    */
   #failTask(vertexId: string, error: unknown): void {
-    if (this.#status !== 'RUNNING' || this.#failoverStrategy !== 'region' || this.#regions.length < 2) {
+    if (this.#status !== 'RUNNING' || this.#failoverStrategy !== 'region' || this.#regions.length < 2 || failsEveryRestart(error)) {
       this.#fail(error);
       return;
     }
@@ -441,6 +606,8 @@ class LocalJobRun implements JobClient {
    */
   async #restartRegion(region: PipelinedRegion, cause: unknown): Promise<void> {
     const attempt = this.#attempt;
+    this.#failovers++;
+    this.#savepoints.onFailover();
     const vertices = new Set<string>(region.vertices);
     this.#restartingRegions.add(region.index);
     // From here on, messages of the region's old tasks are stale.
@@ -457,6 +624,7 @@ class LocalJobRun implements JobClient {
     this.#checkpointing?.coordinator.stopCheckpointScheduler();
     this.#checkpointing?.coordinator.abortPendingCheckpoints('JOB_FAILOVER_REGION');
     for (const key of this.#tasks.keys()) if (vertices.has(key.slice(0, key.lastIndexOf('/')))) this.#tasks.set(key, 'starting');
+    for (const task of this.#metrics.snapshot()) if (vertices.has(task.vertexId)) this.#metrics.deploying(task.vertexId, task.subtaskIndex);
     for (let i = this.#reports.length - 1; i >= 0; i--) if (vertices.has(this.#reports[i]?.vertexId ?? '')) this.#reports.splice(i, 1);
     await this.#cancelInWorkers([...vertices]);
     await new Promise((resolve) => setTimeout(resolve, delay));
@@ -521,7 +689,7 @@ class LocalJobRun implements JobClient {
 
   #fail(error: unknown): void {
     if (isGloballyTerminal(this.#status) || this.#status === 'FAILING' || this.#status === 'CANCELLING' || this.#status === 'RESTARTING') return;
-    if (this.#status === 'RUNNING') {
+    if (this.#status === 'RUNNING' && !failsEveryRestart(error)) {
       this.#restartStrategy.notifyFailure(error);
       if (this.#restartStrategy.canRestart()) {
         void this.#restart(error);
@@ -552,6 +720,8 @@ class LocalJobRun implements JobClient {
    */
   async #restart(cause: unknown): Promise<void> {
     this.#move('RESTARTING');
+    this.#failovers++;
+    this.#savepoints.onFailover();
     const delay = this.#restartStrategy.getBackoffTime();
     this.#logger.warn('job failed, restarting', { job: this.jobName, attempt: this.#attempt + 1, delayMs: delay, cause: describeCause(cause) });
     this.#checkpointing?.coordinator.stopCheckpointScheduler();
@@ -604,6 +774,14 @@ class LocalJobRun implements JobClient {
   #move(to: JobStatus): void {
     this.#status = moveJob(this.#status, to, `'${this.jobName}' (${this.jobId})`);
   }
+}
+
+/**
+ * True for a failure a restart would only repeat: state that cannot be restored into the job as it is
+ * (an incompatible type, a changed key type). The job fails at once instead of restarting forever.
+ */
+function failsEveryRestart(error: unknown): boolean {
+  return error instanceof WeirError && error.code === 'RESTORE_FAILED';
 }
 
 /** The restored state of the subtasks slot `slot` runs (subtask i runs in slot i). */

@@ -21,6 +21,8 @@ export interface RunJobOptions {
   readonly configuration?: Readonly<Record<string, unknown>> | undefined;
   /** Start from a retained checkpoint: its path, or `latest` (under `state.checkpoints.dir`). */
   readonly fromCheckpoint?: string | undefined;
+  /** Start from a savepoint: the path of its directory (or of its `_metadata`). */
+  readonly fromSavepoint?: string | undefined;
   /** Drop restored state of operators no longer in the job instead of failing. */
   readonly allowNonRestoredState?: boolean | undefined;
 }
@@ -42,6 +44,7 @@ export async function runJob(module: string | URL, options: RunJobOptions = {}):
     parallelism: options.parallelism,
     configuration: options.configuration ?? loadConfigFile().entries,
     fromCheckpoint: options.fromCheckpoint,
+    fromSavepoint: options.fromSavepoint,
     allowNonRestoredState: options.allowNonRestoredState,
   });
 }

@@ -32,7 +32,11 @@ port.on('message', (message: ToWorker) => {
       port.close();
       break;
     case 'trigger-checkpoint':
-      executor.triggerCheckpoint(message.barrier);
+      if (message.final === true) executor.triggerFinalCheckpoint(message.barrier);
+      else executor.triggerCheckpoint(message.barrier, message.stop);
+      break;
+    case 'finish-tasks':
+      executor.finishTasks();
       break;
     case 'checkpoint-complete':
       executor.notifyCheckpointComplete(message.checkpointId);
@@ -47,6 +51,9 @@ port.on('message', (message: ToWorker) => {
       break;
     case 'deploy-tasks':
       executor.deployTasks(message.deployment);
+      break;
+    case 'report-metrics':
+      executor.reportMetrics(message.requestId);
       break;
   }
 });

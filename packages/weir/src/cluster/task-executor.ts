@@ -7,6 +7,7 @@ import { errorToData, WeirError } from '../core/errors.ts';
 import { systemClock } from '../core/clock.ts';
 import type { CheckpointId, JobVertexId } from '../core/ids.ts';
 import type { CheckpointBarrier } from '../core/stream-element.ts';
+import type { StopWithSavepoint } from '../checkpoint/checkpoint-coordinator.ts';
 import type { JobGraph, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { SourceSplit } from '../operators/source.ts';
@@ -20,7 +21,9 @@ import {
 } from '../runtime/channels.ts';
 import { createChannelLayout, type ChannelLayout, type ChannelSpec } from '../runtime/channel-layout.ts';
 import { InputGate } from '../runtime/input-gate.ts';
+import type { BarrierSettings } from '../runtime/checkpointed-input.ts';
 import { OneInputStreamTask } from '../runtime/one-input-stream-task.ts';
+import { TwoInputStreamTask } from '../runtime/two-input-stream-task.ts';
 import { createRecordWriter, type RecordWriter } from '../runtime/record-writer.ts';
 import { SlotMailbox } from '../runtime/slot-mailbox.ts';
 import { SourceStreamTask } from '../runtime/source-stream-task.ts';
@@ -30,6 +33,7 @@ import { Types } from '../types/types.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
 import { displayModule, loadJob } from './job-loader.ts';
 import type { FromWorker, RegionDeployment, SlotDeployment } from './worker-protocol.ts';
+import { METRICS_REPORT_INTERVAL_MS } from './task-metrics.ts';
 
 export interface TaskExecutorOptions {
   /** Sends a message to the JobManager. */
@@ -57,6 +61,7 @@ export class TaskExecutor {
   #tasks: DeployedTask[] = [];
   readonly #peers = new Map<number, PeerConnection>();
   #job: SlotJob | undefined;
+  #metricsTimer: NodeJS.Timeout | undefined;
 
   constructor(options: TaskExecutorOptions) {
     this.#send = options.send;
@@ -85,6 +90,8 @@ export class TaskExecutor {
         restoredCheckpointId: deployment.restoredCheckpointId,
       });
       this.#send({ type: 'deployed' });
+      this.#metricsTimer = setInterval(() => this.reportMetrics(), METRICS_REPORT_INTERVAL_MS);
+      this.#metricsTimer.unref();
       for (const task of created) void task.start();
     } catch (error) {
       this.#send({ type: 'slot-failed', error: errorToData(error) });
@@ -117,13 +124,27 @@ export class TaskExecutor {
     }
   }
 
-  /** Sources of this slot inject the barrier, each between two of its records. */
-  triggerCheckpoint(barrier: CheckpointBarrier): void {
+  /** Sources of this slot inject the barrier, each between two of its records; with `stop`, they stop after it. */
+  triggerCheckpoint(barrier: CheckpointBarrier, stop?: StopWithSavepoint): void {
     const mailbox = this.#job?.mailbox;
     if (mailbox === undefined) return;
     for (const { task } of this.#tasks) {
-      if (task instanceof SourceStreamTask) mailbox.execute(() => task.triggerCheckpoint(barrier));
+      if (task instanceof SourceStreamTask) mailbox.execute(() => task.triggerCheckpoint(barrier, stop));
     }
+  }
+
+  /** The final checkpoint: every task of this slot (all wait at the end of their input) snapshots at once. */
+  triggerFinalCheckpoint(barrier: CheckpointBarrier): void {
+    const mailbox = this.#job?.mailbox;
+    if (mailbox === undefined) return;
+    for (const { task } of this.#tasks) mailbox.execute(() => task.triggerFinalCheckpoint(barrier));
+  }
+
+  /** The final checkpoint completed: the tasks waiting for it close and report finished. */
+  finishTasks(): void {
+    const mailbox = this.#job?.mailbox;
+    if (mailbox === undefined) return;
+    for (const { task } of this.#tasks) mailbox.execute(() => void task.finishAfterFinalCheckpoint());
   }
 
   notifyCheckpointComplete(checkpointId: CheckpointId): void {
@@ -134,7 +155,14 @@ export class TaskExecutor {
     for (const { task } of this.#tasks) this.#job?.mailbox.execute(() => task.notifyCheckpointAborted(checkpointId));
   }
 
+  /** Sends the counters of this slot's running tasks to the JobManager (every second, and when asked). */
+  reportMetrics(requestId?: number): void {
+    const tasks = this.#tasks.filter(({ task }) => task.status === 'RUNNING').map(({ task }) => task.recordCounts());
+    if (tasks.length > 0 || requestId !== undefined) this.#send({ type: 'task-metrics', tasks, requestId });
+  }
+
   shutdown(): void {
+    clearInterval(this.#metricsTimer);
     this.#job?.mailbox.stop();
     for (const { task } of this.#tasks) void task.cancel();
     for (const peer of this.#peers.values()) peer.close();
@@ -217,12 +245,16 @@ export class TaskExecutor {
         mailbox,
         restored: region.restored?.[vertex.id]?.[subtaskIndex],
         restoredCheckpointId: region.restoredCheckpointId,
+        finalCheckpoint: deployment.checkpointing?.finalCheckpoint === true,
         clock: systemClock,
         sendEventToCoordinator: (operator, event) => {
           this.#send({ type: 'operator-event', uid: operator.uid, subtaskIndex, event });
         },
         onRunning: () => {
           this.#send({ type: 'task-running', vertexId: vertex.id, subtaskIndex, attemptNumber });
+        },
+        onEndOfInput: () => {
+          this.#send({ type: 'task-end-of-input', vertexId: vertex.id, subtaskIndex, attemptNumber });
         },
         onFinished: (report) => {
           this.#send({ type: 'task-finished', report, attemptNumber });
@@ -249,12 +281,21 @@ export class TaskExecutor {
           return new RemoteInputChannel(id, from, serializerOf(spec.edge), () => description);
         });
         const inputSpecs = layout.inputsOf(vertex.id, subtaskIndex);
-        task = new OneInputStreamTask(options, new InputGate(inputs), {
-            mode: deployment.checkpointing?.mode ?? 'EXACTLY_ONCE',
-            unaligned: deployment.checkpointing?.unaligned ?? false,
-            alignedCheckpointTimeout: deployment.checkpointing?.alignedCheckpointTimeout ?? 0,
-            channelSerializers: inputSpecs.map((spec) => serializerOf(spec.edge)),
+        const barrierSettings = (specs: readonly ChannelSpec[]): BarrierSettings => ({
+          mode: deployment.checkpointing?.mode ?? 'EXACTLY_ONCE',
+          unaligned: deployment.checkpointing?.unaligned ?? false,
+          alignedCheckpointTimeout: deployment.checkpointing?.alignedCheckpointTimeout ?? 0,
+          channelSerializers: specs.map((spec) => serializerOf(spec.edge)),
         });
+        if (head.node.payload.kind === 'two-input') {
+          // One gate per input; the barrier handling numbers input 1's channels first, then input 2's.
+          const of = (input: 1 | 2): number[] => inputSpecs.flatMap((spec, i) => (graph.edges[spec.edge]?.inputIndex === input ? [i] : []));
+          const [first, second] = [of(1), of(2)];
+          const gate = (indexes: number[]): InputGate => new InputGate(indexes.map((i) => inputs[i] as InputChannel));
+          task = new TwoInputStreamTask(options, gate(first), gate(second), barrierSettings([...first, ...second].map((i) => inputSpecs[i] as ChannelSpec)));
+        } else {
+          task = new OneInputStreamTask(options, new InputGate(inputs), barrierSettings(inputSpecs));
+        }
       }
       this.#tasks.push({ vertexId: vertex.id, task, remoteChannels });
       created.push(task);

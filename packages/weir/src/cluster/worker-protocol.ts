@@ -8,7 +8,9 @@ import type { SourceSplit } from '../operators/source.ts';
 import type { RestoredTaskState, TaskCheckpointAck, TaskReport } from '../runtime/stream-task.ts';
 import type { CheckpointBarrier } from '../core/stream-element.ts';
 import type { CheckpointId, JobId } from '../core/ids.ts';
+import type { StopWithSavepoint } from '../checkpoint/checkpoint-coordinator.ts';
 import type { JobSubmission } from './job-loader.ts';
+import type { TaskMetricsSample } from './task-metrics.ts';
 
 /** Everything a slot needs to run its share of a job. */
 export interface SlotDeployment {
@@ -34,21 +36,33 @@ export interface SlotDeployment {
    * vertex's pipelined region. It also numbers the generation of the region's channels.
    */
   readonly vertexAttempts: Readonly<Record<string, number>>;
-  /** How tasks treat barriers; undefined when checkpointing is off. */
-  readonly checkpointing?: { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE'; readonly unaligned: boolean; readonly alignedCheckpointTimeout: number } | undefined;
+  /**
+   * How tasks treat barriers; `finalCheckpoint` (checkpointing is on): tasks whose input ended wait for
+   * the final checkpoint before they close.
+   */
+  readonly checkpointing?:
+    | { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE'; readonly unaligned: boolean; readonly alignedCheckpointTimeout: number; readonly finalCheckpoint?: boolean | undefined }
+    | undefined;
 }
 
 export type ToWorker =
   | { readonly type: 'deploy'; readonly deployment: SlotDeployment }
   | { readonly type: 'shutdown' }
-  /** Sources of this slot inject barrier n. */
-  | { readonly type: 'trigger-checkpoint'; readonly barrier: CheckpointBarrier }
+  /**
+   * Sources of this slot inject barrier n; with `stop`, they stop after it (stop-with-savepoint); with
+   * `final`, every task (all wait at the end of their input) snapshots at once for the final checkpoint.
+   */
+  | { readonly type: 'trigger-checkpoint'; readonly barrier: CheckpointBarrier; readonly stop?: StopWithSavepoint | undefined; readonly final?: boolean | undefined }
+  /** The final checkpoint completed (or a stop-with-savepoint covered everything): tasks waiting at the end of their input close and report finished. */
+  | { readonly type: 'finish-tasks' }
   | { readonly type: 'checkpoint-complete'; readonly checkpointId: CheckpointId }
   | { readonly type: 'checkpoint-aborted'; readonly checkpointId: CheckpointId }
   /** Region failover: cancel the tasks of these vertices and forget their channels. */
   | { readonly type: 'cancel-tasks'; readonly requestId: number; readonly vertices: readonly string[] }
   /** Region failover: start the tasks of these vertices again, with new attempt numbers and state. */
-  | { readonly type: 'deploy-tasks'; readonly deployment: RegionDeployment };
+  | { readonly type: 'deploy-tasks'; readonly deployment: RegionDeployment }
+  /** Report the tasks' counters now (they are also reported every second), answering with `requestId`. */
+  | { readonly type: 'report-metrics'; readonly requestId: number };
 
 /** A restarted region's share of a slot's deployment. */
 export interface RegionDeployment {
@@ -60,8 +74,12 @@ export interface RegionDeployment {
 
 export type FromWorker =
   | { readonly type: 'deployed' }
+  /** The counters of this slot's running tasks: every second, and in answer to `report-metrics`. */
+  | { readonly type: 'task-metrics'; readonly tasks: readonly TaskMetricsSample[]; readonly requestId?: number | undefined }
   | { readonly type: 'tasks-cancelled'; readonly requestId: number }
   | { readonly type: 'task-running'; readonly vertexId: string; readonly subtaskIndex: number; readonly attemptNumber: number }
+  /** The task's input ended and its operators finished; it waits for the final checkpoint (checkpointing on). */
+  | { readonly type: 'task-end-of-input'; readonly vertexId: string; readonly subtaskIndex: number; readonly attemptNumber: number }
   | { readonly type: 'task-finished'; readonly report: TaskReport; readonly attemptNumber: number }
   | { readonly type: 'task-failed'; readonly vertexId: string; readonly subtaskIndex: number; readonly attemptNumber: number; readonly error: ErrorData }
   | { readonly type: 'slot-failed'; readonly error: ErrorData }

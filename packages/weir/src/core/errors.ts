@@ -13,6 +13,7 @@ export type WeirErrorCode =
   | 'NONDETERMINISTIC_GRAPH'
   | 'INVALID_KEY'
   | 'USER_FUNCTION_FAILED'
+  | 'INVALID_TIMESTAMP'
   | 'SERIALIZATION_FAILED'
   | 'STATE_ACCESS'
   | 'SOURCE_FAILED'
@@ -24,6 +25,8 @@ export type WeirErrorCode =
   | 'STORAGE_FAILED'
   | 'RESTORE_FAILED'
   | 'CONFIG_INVALID'
+  | 'JOBMANAGER_UNREACHABLE'
+  | 'REST_REQUEST_FAILED'
   | 'INTERNAL';
 
 export interface WeirErrorOptions {

@@ -46,3 +46,8 @@ export const END_OF_INPUT: EndOfInput = Object.freeze({ kind: 'end-of-input' });
 export function watermark(timestamp: number): Watermark {
   return { kind: 'watermark', timestamp };
 }
+
+/** An input or output that is idle: its watermark does not hold event time back until it is active again. */
+export const WATERMARK_STATUS_IDLE: WatermarkStatus = Object.freeze({ kind: 'watermark-status', idle: true });
+/** An input or output that is active again after being idle. */
+export const WATERMARK_STATUS_ACTIVE: WatermarkStatus = Object.freeze({ kind: 'watermark-status', idle: false });

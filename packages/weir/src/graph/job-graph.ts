@@ -18,7 +18,14 @@ export interface ChainedOperator<P> {
   readonly chainedOutputs: readonly StreamNodeId[];
   /** Edges this one feeds across the network, by JobEdge index. */
   readonly networkOutputs: readonly number[];
+  /** Where this one's side outputs go, by output tag id (chained operators and network edges). */
+  readonly sideOutputs: readonly SideOutputTarget[];
 }
+
+/** One consumer of a side output: a chained operator or a network edge (by JobEdge index). */
+export type SideOutputTarget =
+  | { readonly tag: string; readonly kind: 'chained'; readonly target: StreamNodeId }
+  | { readonly tag: string; readonly kind: 'network'; readonly edge: number };
 
 export interface JobVertex<P> {
   readonly id: JobVertexId;
@@ -42,6 +49,10 @@ export interface JobEdge {
   readonly partitioner: Partitioner;
   /** The producing operator's output serializer; undefined: the generic fallback. */
   readonly serializer: TypeSerializer<unknown> | undefined;
+  /** The output tag id when the edge carries a side output. */
+  readonly sideOutput?: string | undefined;
+  /** Which input of the target's two-input head operator the edge feeds; undefined for a one-input head. */
+  readonly inputIndex?: 1 | 2 | undefined;
 }
 
 export interface JobGraph<P> {
@@ -71,9 +82,18 @@ export function createJobGraph<P>(graph: StreamGraph<P>): JobGraph<P> {
   const vertexOf = (id: StreamNodeId): JobVertexId => JobVertexId(uids.get(headOf.get(id) ?? id)?.uid ?? String(id));
   const edges: JobEdge[] = [];
   const networkOutputs = new Map<StreamNodeId, number[]>();
+  const sideOutputs = new Map<StreamNodeId, SideOutputTarget[]>();
+  const addSideOutput = (source: StreamNodeId, target: SideOutputTarget): void => {
+    const list = sideOutputs.get(source) ?? [];
+    list.push(target);
+    sideOutputs.set(source, list);
+  };
   for (const node of order) {
     for (const edge of node.inEdges) {
-      if (isChainable(edge)) continue;
+      if (isChainable(edge)) {
+        if (edge.sideOutput !== undefined) addSideOutput(edge.source, { tag: edge.sideOutput.tag, kind: 'chained', target: node.id });
+        continue;
+      }
       const upstream = graph.node(edge.source);
       const index = edges.length;
       edges.push({
@@ -83,8 +103,14 @@ export function createJobGraph<P>(graph: StreamGraph<P>): JobGraph<P> {
         sourceOperator: edge.source,
         targetOperator: node.id,
         partitioner: resolvePartitioner(graph, edge),
-        serializer: upstream.outputType,
+        serializer: edge.sideOutput === undefined ? upstream.outputType : edge.sideOutput.type,
+        ...(edge.sideOutput === undefined ? {} : { sideOutput: edge.sideOutput.tag }),
+        ...(edge.inputIndex === undefined ? {} : { inputIndex: edge.inputIndex }),
       });
+      if (edge.sideOutput !== undefined) {
+        addSideOutput(edge.source, { tag: edge.sideOutput.tag, kind: 'network', edge: index });
+        continue;
+      }
       const list = networkOutputs.get(edge.source) ?? [];
       list.push(index);
       networkOutputs.set(edge.source, list);
@@ -102,8 +128,9 @@ export function createJobGraph<P>(graph: StreamGraph<P>): JobGraph<P> {
         node: member,
         uid: assigned?.uid ?? OperatorUid(String(member.id)),
         generatedUid: assigned?.generated ?? true,
-        chainedOutputs: member.outEdges.filter(isChainable).map((e) => e.target),
+        chainedOutputs: member.outEdges.filter((e) => e.sideOutput === undefined && isChainable(e)).map((e) => e.target),
         networkOutputs: networkOutputs.get(member.id) ?? [],
+        sideOutputs: sideOutputs.get(member.id) ?? [],
       };
     });
     vertices.push({
@@ -121,7 +148,7 @@ export function createJobGraph<P>(graph: StreamGraph<P>): JobGraph<P> {
     .update(
       JSON.stringify({
         v: vertices.map((v) => [v.id, v.parallelism, v.maxParallelism, v.operators.map((o) => [o.uid, o.node.operatorType])]),
-        e: edges.map((e) => [e.source, e.target, e.sourceOperator, e.targetOperator, e.partitioner.kind]),
+        e: edges.map((e) => [e.source, e.target, e.sourceOperator, e.targetOperator, e.partitioner.kind, ...(e.sideOutput === undefined ? [] : [e.sideOutput]), ...(e.inputIndex === undefined ? [] : [`input ${e.inputIndex}`])]),
       }),
     )
     .digest('hex');
@@ -141,6 +168,8 @@ function chainable<P>(graph: StreamGraph<P>, edge: StreamEdge): boolean {
   return (
     graph.config.chainingEnabled &&
     downstream.inEdges.length === 1 &&
+    // a two-input operator heads its chain: its inputs arrive through the task's two input gates
+    edge.inputIndex === undefined &&
     upstream.chainingStrategy !== 'NEVER' &&
     downstream.chainingStrategy === 'ALWAYS' &&
     graph.parallelismOf(upstream) === graph.parallelismOf(downstream) &&
@@ -181,7 +210,7 @@ function assignUids<P>(graph: StreamGraph<P>, order: readonly StreamNode<P>[]): 
       // Only forward edges count, so that a keyBy chained at parallelism 1 does not change the uid at 2.
       const chainableOutputs = node.outEdges.filter((e) => e.partitioner.kind === 'forward' && chainable(graph, e)).length;
       const hash = createHash('sha256')
-        .update(`${position}|${chainableOutputs}|${inputs.map((i) => i?.uid).join(',')}`)
+        .update(`${position}|${chainableOutputs}|${node.inEdges.map((e, i) => (e.inputIndex === undefined ? inputs[i]?.uid : `${inputs[i]?.uid ?? ''}@${e.inputIndex}`)).join(',')}`)
         .digest('hex')
         .slice(0, 32);
       result.set(node.id, { uid: OperatorUid(hash), generated: true });
@@ -213,7 +242,14 @@ export interface JobGraphDescription {
       readonly stateful: boolean;
     }[];
   }[];
-  readonly edges: readonly { readonly source: string; readonly target: string; readonly partitioner: string; readonly targetOperator: string }[];
+  readonly edges: readonly {
+    readonly source: string;
+    readonly target: string;
+    readonly partitioner: string;
+    readonly targetOperator: string;
+    /** Which input of a two-input target operator the edge feeds. */
+    readonly input?: 1 | 2 | undefined;
+  }[];
   readonly warnings: readonly string[];
 }
 
@@ -250,6 +286,7 @@ export function describeJobGraph<P>(jobGraph: JobGraph<P>): JobGraphDescription 
       target: e.target,
       partitioner: partitionerName(e.partitioner),
       targetOperator: operatorName.get(e.targetOperator) ?? String(e.targetOperator),
+      ...(e.inputIndex === undefined ? {} : { input: e.inputIndex }),
     })),
     warnings,
   };

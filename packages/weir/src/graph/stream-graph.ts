@@ -43,6 +43,17 @@ export interface StreamEdge {
   readonly partitioner: Partitioner;
   /** Whether the partitioner was chosen by the user (explicit forward must keep the parallelism). */
   readonly explicitPartitioner: boolean;
+  /** Set when the edge carries one of the source's side outputs instead of its main output. */
+  readonly sideOutput?: SideOutput | undefined;
+  /** Which input of a two-input target the edge feeds (Flink's type number); undefined for a one-input target. */
+  readonly inputIndex?: 1 | 2 | undefined;
+}
+
+/** A side output an edge carries: the output tag's id and the type of its records. */
+export interface SideOutput {
+  readonly tag: string;
+  /** undefined: the generic fallback. */
+  readonly type: TypeSerializer<unknown> | undefined;
 }
 
 export interface StreamGraphConfig {
@@ -107,8 +118,9 @@ export class StreamGraph<P> {
     return node;
   }
 
-  addEdge(source: StreamNodeId, target: StreamNodeId, partitioner: Partitioner, explicitPartitioner: boolean): StreamEdge {
-    const edge: StreamEdge = { source, target, partitioner, explicitPartitioner };
+  addEdge(source: StreamNodeId, target: StreamNodeId, partitioner: Partitioner, explicitPartitioner: boolean, sideOutput?: SideOutput, inputIndex?: 1 | 2): StreamEdge {
+    const base: StreamEdge = sideOutput === undefined ? { source, target, partitioner, explicitPartitioner } : { source, target, partitioner, explicitPartitioner, sideOutput };
+    const edge: StreamEdge = inputIndex === undefined ? base : { ...base, inputIndex };
     this.node(source).outEdges.push(edge);
     this.node(target).inEdges.push(edge);
     return edge;

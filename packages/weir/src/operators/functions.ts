@@ -13,6 +13,7 @@ import type {
   ValueStateDescriptor,
 } from '../state/state-descriptors.ts';
 import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from '../state/state.ts';
+import type { OutputTag } from './output-tag.ts';
 
 /** Receives the records a function emits. */
 export interface Collector<T> {
@@ -114,6 +115,8 @@ export interface ProcessContext {
   /** The current record's timestamp, or undefined when it has none. */
   timestamp(): number | undefined;
   timerService(): TimerService;
+  /** Emits `value` to the side output `tag` (read it with `getSideOutput(tag)`), with the current timestamp. */
+  output<X>(tag: OutputTag<X>, value: X): void;
 }
 
 export interface KeyedProcessContext<K> extends ProcessContext {

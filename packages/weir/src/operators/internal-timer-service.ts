@@ -7,6 +7,7 @@ import type { Key } from '../core/key-groups.ts';
 import { WeirError } from '../core/errors.ts';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { HeapTimerQueue, type InternalTimer } from '../state/heap-timer-queue.ts';
+import type { TypeSerializer } from '../types/type-serializer.ts';
 import type { ProcessingTimeService } from './stream-operator.ts';
 
 export interface TimerTarget<N> {
@@ -21,6 +22,8 @@ export interface InternalTimerServiceOptions<N> {
   readonly processingTimeService: ProcessingTimeService;
   readonly target: TimerTarget<N>;
   readonly description: string;
+  /** Writes the timers' namespaces (windows) in snapshots; default: the generic serializer. */
+  readonly namespaceSerializer?: TypeSerializer<N> | undefined;
 }
 
 export class InternalTimerService<N> {
@@ -47,8 +50,8 @@ export class InternalTimerService<N> {
     this.#eventTimers = new HeapTimerQueue<Key, N>(queueOptions);
     this.#processingTimers = new HeapTimerQueue<Key, N>(queueOptions);
     // Registered with the backend, the queues are part of every keyed snapshot and come back on restore.
-    options.backend.registerTimerQueue(`${options.name}/event-time`, this.#eventTimers);
-    options.backend.registerTimerQueue(`${options.name}/processing-time`, this.#processingTimers);
+    options.backend.registerTimerQueue(`${options.name}/event-time`, this.#eventTimers, options.namespaceSerializer);
+    options.backend.registerTimerQueue(`${options.name}/processing-time`, this.#processingTimers, options.namespaceSerializer);
   }
 
   /** Arms the wake-up for restored processing-time timers; call once the operator runs. */

@@ -18,6 +18,7 @@ import {
 import { InternalTimerService } from './internal-timer-service.ts';
 import { createRuntimeContext } from './runtime-context.ts';
 import type { KeyedContext, OneInputStreamOperator, Output, StreamOperatorContext } from './stream-operator.ts';
+import type { OutputTag } from './output-tag.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
 import { userFunctionFailed } from './user-function-error.ts';
 
@@ -92,6 +93,10 @@ export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStr
 
   timerService(): TimerService {
     return this;
+  }
+
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.#output.collectSide(tag, value, this.#collector.timestamp);
   }
 
   getCurrentKey(): K {

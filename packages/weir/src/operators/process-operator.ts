@@ -7,6 +7,7 @@ import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import { closeFunction, openFunction, type ProcessContext, type ProcessFunction, type TimerService } from './functions.ts';
 import { createRuntimeContext } from './runtime-context.ts';
 import type { OneInputStreamOperator, Output, StreamOperatorContext } from './stream-operator.ts';
+import type { OutputTag } from './output-tag.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
 import { userFunctionFailed } from './user-function-error.ts';
 
@@ -59,6 +60,10 @@ export class ProcessOperator<IN, OUT> implements OneInputStreamOperator<IN, OUT>
 
   timerService(): TimerService {
     return this;
+  }
+
+  output<X>(tag: OutputTag<X>, value: X): void {
+    this.#output.collectSide(tag, value, this.#collector.timestamp);
   }
 
   currentProcessingTime(): number {

@@ -152,6 +152,8 @@ interface SubtaskSpec {
   /** Operator state snapshots of every old subtask, when restoring. */
   readonly restored?: readonly Uint8Array[];
   readonly restoredCheckpointId?: number;
+  /** Checkpointing is on: the job ends with a final checkpoint. */
+  readonly finalCheckpoint?: boolean;
 }
 
 function operatorContext(spec: SubtaskSpec): StreamOperatorContext {
@@ -177,6 +179,7 @@ function operatorContext(spec: SubtaskSpec): StreamOperatorContext {
     operatorState,
     restored: spec.restored !== undefined,
     restoredCheckpointId: spec.restoredCheckpointId,
+    finalCheckpoint: spec.finalCheckpoint,
     sendEventToCoordinator: () => {},
   };
 }
@@ -389,6 +392,27 @@ describe('two-phase commit in the sink operator', () => {
     await operator.finish();
     assert.deepEqual(store.committedRecords(), [1, 2]);
     assert.equal(store.prepared.size, 0);
+  });
+
+  test('with a final checkpoint, end of input commits nothing: the final checkpoint pre-commits the last transaction and its completion commits it', async () => {
+    const store = new RecordingStore();
+    const operator = await openSubtask(new StoreSink(store), { finalCheckpoint: true });
+    write(operator, [1]);
+    await checkpoint(operator, 1);
+    write(operator, [2]);
+    await operator.finish();
+    assert.deepEqual(store.committedRecords(), []);
+    assert.equal(store.prepared.size, 1, 'only checkpoint 1 was pre-committed');
+    const bytes = await checkpoint(operator, 2);
+    assert.equal(store.prepared.size, 2);
+    await operator.notifyCheckpointComplete(CheckpointId(2));
+    assert.deepEqual(store.committedRecords(), [1, 2]);
+
+    // Restoring the final checkpoint (its notification lost) commits again, as a no-op.
+    store.log.length = 0;
+    await openSubtask(new StoreSink(store), { restored: [bytes], restoredCheckpointId: 2, attempt: 1, finalCheckpoint: true });
+    assert.deepEqual(store.log.slice(0, 2).map((line) => line.split(' ')[0]), ['already', 'already']);
+    assert.deepEqual(store.committedRecords(), [1, 2]);
   });
 
   test('a pre-commit that rejects fails the checkpoint with a sink error naming the checkpoint', async () => {

@@ -59,7 +59,10 @@ export interface CommittingSinkContext extends SinkWriterContext {
   readonly operatorUid: string;
 }
 
-/** The checkpoint id `prepareCommit` gets for the final transaction at end of input (Flink's Long.MAX_VALUE). */
+/**
+ * The checkpoint id `prepareCommit` gets for the final transaction at end of input when checkpointing
+ * is off (Flink's Long.MAX_VALUE); with checkpointing the final checkpoint's own id comes instead.
+ */
 export const END_OF_INPUT_CHECKPOINT_ID = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -70,9 +73,11 @@ export const END_OF_INPUT_CHECKPOINT_ID = Number.MAX_SAFE_INTEGER;
  * committables it returns are part of checkpoint n. `flush(false)` is called right before it. A
  * pre-commit that throws or rejects fails the task (its records would be lost otherwise).
  *
- * At end of input (a bounded job) the runtime calls `flush(true)`, then
- * `prepareCommit(END_OF_INPUT_CHECKPOINT_ID)`, and commits that last transaction and every pending one
- * at once.
+ * At end of input (a bounded job) the runtime calls `flush(true)`. With checkpointing on, the last
+ * transaction is then pre-committed by the job's final checkpoint (`flush(false)`, `prepareCommit(n)`,
+ * taken once every task's input ended) and committed when it completes; without checkpointing the
+ * runtime calls `prepareCommit(END_OF_INPUT_CHECKPOINT_ID)` and commits that last transaction and every
+ * pending one at once.
  */
 export interface CommittingSinkWriter<T, CommT> extends SinkWriter<T> {
   prepareCommit(checkpointId: number): CommT[] | Promise<CommT[]>;

@@ -19,6 +19,15 @@ export type InputStatus = 'MORE_AVAILABLE' | 'NOTHING_AVAILABLE' | 'END_OF_INPUT
 export interface ReaderOutput<T> {
   /** Emits a record, with an event timestamp when the source has one. */
   collect(value: T, timestamp?: number): void;
+  /**
+   * An output for the records of one split, so the job's WatermarkStrategy runs per split and the
+   * source's watermark is the minimum over its splits (Flink's split-local outputs). A reader uses
+   * either these or `collect` on the main output. Present in a running job; hand-made outputs (tests)
+   * may lack it.
+   */
+  createOutputForSplit?(splitId: string): ReaderOutput<T>;
+  /** The split is finished: its watermark no longer holds the source's back. */
+  releaseOutputForSplit?(splitId: string): void;
 }
 
 export interface SourceReaderContext {

@@ -15,14 +15,26 @@ export interface RecordedChannel {
   readonly serializer: TypeSerializer<unknown>;
   readonly values: unknown[];
   readonly timestamps: number[];
+  /** The input of a two-input task the channel feeds; undefined for a one-input task. */
+  readonly input?: 1 | 2 | undefined;
+}
+
+/** The subtask that recorded channel state, so a restore at another parallelism can pick what is its own. */
+export interface ChannelStateOrigin {
+  readonly subtask: number;
+  readonly parallelism: number;
 }
 
 const MAGIC = 'weir-channel-state-1';
 
-/** Encodes the recorded channels: a JSON header (serializers, counts), then the records. */
-export function encodeChannelState(channels: readonly RecordedChannel[]): Uint8Array {
+/** Encodes the recorded channels: a JSON header (serializers, counts, inputs, origin), then the records. */
+export function encodeChannelState(channels: readonly RecordedChannel[], origin?: ChannelStateOrigin): Uint8Array {
   const out = new DataOutput(1024);
-  const header = JSON.stringify({ magic: MAGIC, channels: channels.map((c) => ({ type: c.serializer.describe(), count: c.values.length })) });
+  const header = JSON.stringify({
+    magic: MAGIC,
+    ...(origin === undefined ? {} : { origin }),
+    channels: channels.map((c) => ({ type: c.serializer.describe(), count: c.values.length, ...(c.input === undefined ? {} : { input: c.input }) })),
+  });
   out.writeString(header);
   for (const channel of channels) {
     for (let i = 0; i < channel.values.length; i++) {
@@ -35,20 +47,41 @@ export function encodeChannelState(channels: readonly RecordedChannel[]): Uint8A
 
 /** Decodes channel state into records with their timestamps, in channel order. */
 export function decodeChannelState(bytes: Uint8Array, where: string): { values: unknown[]; timestamps: number[] } {
+  const values: unknown[] = [];
+  const timestamps: number[] = [];
+  for (const channel of decodeChannelStateByChannel(bytes, where).channels) {
+    for (let i = 0; i < channel.values.length; i++) {
+      values.push(channel.values[i]);
+      timestamps.push(channel.timestamps[i] ?? NO_TIMESTAMP);
+    }
+  }
+  return { values, timestamps };
+}
+
+/** Decodes channel state channel by channel, with each channel's input and the recording subtask. */
+export function decodeChannelStateByChannel(
+  bytes: Uint8Array,
+  where: string,
+): { readonly origin: ChannelStateOrigin | undefined; readonly channels: readonly { input: 1 | 2 | undefined; values: unknown[]; timestamps: number[] }[] } {
   try {
     const input = new DataInput(bytes);
-    const header = JSON.parse(input.readString()) as { magic?: unknown; channels?: { type: TypeDescription; count: number }[] };
+    const header = JSON.parse(input.readString()) as {
+      magic?: unknown;
+      origin?: ChannelStateOrigin;
+      channels?: { type: TypeDescription; count: number; input?: 1 | 2 }[];
+    };
     if (header.magic !== MAGIC || !Array.isArray(header.channels)) throw new Error('not channel state');
-    const values: unknown[] = [];
-    const timestamps: number[] = [];
-    for (const channel of header.channels) {
+    const channels = header.channels.map((channel) => {
       const serializer = serializerFromDescription(channel.type);
+      const values: unknown[] = [];
+      const timestamps: number[] = [];
       for (let i = 0; i < channel.count; i++) {
         timestamps.push(input.readFloat64());
         values.push(serializer.read(input));
       }
-    }
-    return { values, timestamps };
+      return { input: channel.input, values, timestamps };
+    });
+    return { origin: header.origin, channels };
   } catch (error) {
     throw new WeirError('CHECKPOINT_CORRUPT', `the in-flight records of ${where} could not be read: ${describeCause(error)}`, { cause: error });
   }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CheckpointId } from '../core/ids.ts';
-import { END_OF_INPUT, NO_TIMESTAMP, watermark } from '../core/stream-element.ts';
+import { END_OF_INPUT, NO_TIMESTAMP, WATERMARK_STATUS_ACTIVE, WATERMARK_STATUS_IDLE, watermark } from '../core/stream-element.ts';
 import type { ControlElement } from '../core/stream-element.ts';
 import { LocalChannel } from './channels.ts';
 import { EncodedBatch } from './record-batch.ts';
@@ -37,6 +37,8 @@ function summarize(events: readonly GateEvent[]): string[] {
         return `c${e.channel}:${(e.batch instanceof EncodedBatch ? e.batch.decodeAll() : e.batch).values.join(',')}`;
       case 'watermark':
         return `wm:${e.timestamp}`;
+      case 'watermark-status':
+        return e.idle ? 'idle' : 'active';
       case 'end-of-input':
         return 'end';
       case 'control':
@@ -238,3 +240,42 @@ test('the gate reports each channel that ends, before the end of all input', () 
   assert.deepEqual(summarize(drainGate(gate)), ['end']);
   assert.deepEqual(ended, [1, 0]);
 });
+
+test('an idle channel does not hold the watermark back, and counts again once it has caught up', () => {
+  const inputs = channels(2);
+  const gate = new InputGate(inputs);
+  const [a, b] = inputs as [LocalChannel, LocalChannel];
+  a.emitControl(watermark(10));
+  b.emitControl(watermark(5));
+  assert.deepEqual(summarize(drainGate(gate)), ['wm:5']);
+  b.emitControl(WATERMARK_STATUS_IDLE);
+  assert.deepEqual(summarize(drainGate(gate)), ['wm:10'], 'channel 1 went idle: the minimum is channel 0 alone');
+  a.emitControl(watermark(20));
+  assert.deepEqual(summarize(drainGate(gate)), ['wm:20']);
+  b.emitControl(WATERMARK_STATUS_ACTIVE);
+  b.emitControl(watermark(15));
+  a.emitControl(watermark(30));
+  assert.deepEqual(summarize(drainGate(gate)), ['wm:30'], 'channel 1 is behind the combined watermark: not aligned yet');
+  b.emitControl(watermark(35));
+  a.emitControl(watermark(40));
+  assert.deepEqual(summarize(drainGate(gate)), ['wm:35'], 'channel 1 caught up: it holds the watermark again');
+});
+
+test('the gate is idle only while every live channel is idle, and flushes the highest watermark then', () => {
+  const inputs = channels(2);
+  const gate = new InputGate(inputs);
+  const [a, b] = inputs as [LocalChannel, LocalChannel];
+  a.emitControl(watermark(7));
+  b.emitControl(watermark(3));
+  a.emitControl(WATERMARK_STATUS_IDLE);
+  assert.deepEqual(summarize(drainGate(gate)), ['wm:3']);
+  b.emitControl(WATERMARK_STATUS_IDLE);
+  assert.deepEqual(summarize(drainGate(gate)), ['wm:7', 'idle']);
+  a.emitControl(WATERMARK_STATUS_ACTIVE);
+  assert.deepEqual(summarize(drainGate(gate)), ['active']);
+  b.emitControl(END_OF_INPUT);
+  a.emitControl(WATERMARK_STATUS_IDLE);
+  a.emitControl(END_OF_INPUT);
+  assert.deepEqual(summarize(drainGate(gate)), ['idle', 'end']);
+});
+

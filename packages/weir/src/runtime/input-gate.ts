@@ -1,15 +1,18 @@
 /**
  * @module InputGate: merges a task's input channels. It hands out items from channels that have data
- * in turn, tracks which channels have ended, and combines per-channel watermarks into one (the
- * minimum over live channels; an ended channel no longer holds time back).
+ * in turn, tracks which channels have ended, and combines per-channel watermarks and watermark
+ * statuses into one (a StatusWatermarkValve: the minimum over live, active channels; an ended or idle
+ * channel no longer holds time back).
  */
 import type { ControlElement } from '../core/stream-element.ts';
 import type { EncodedBatch, RecordBatch } from './record-batch.ts';
 import { isControl, type InputChannel } from './channels.ts';
+import { StatusWatermarkValve, type ValveOutput } from './status-watermark-valve.ts';
 
 export type GateEvent =
   | { readonly kind: 'batch'; readonly channel: number; readonly batch: RecordBatch | EncodedBatch }
   | { readonly kind: 'watermark'; readonly timestamp: number }
+  | { readonly kind: 'watermark-status'; readonly idle: boolean }
   | { readonly kind: 'end-of-input' }
   | { readonly kind: 'control'; readonly channel: number; readonly element: ControlElement };
 
@@ -23,16 +26,17 @@ export class InputGate {
   readonly #queued: boolean[];
   readonly #ended: boolean[];
   readonly #blocked: boolean[];
-  readonly #watermarks: number[];
+  readonly #valve: StatusWatermarkValve;
+  /** Combined watermarks and statuses not handed out yet (one input element can produce two). */
+  readonly #pending: ValveOutput[] = [];
   #endedCount = 0;
-  #combinedWatermark = Number.NEGATIVE_INFINITY;
 
   constructor(channels: readonly InputChannel[]) {
     this.channels = channels;
     this.#queued = channels.map(() => false);
     this.#ended = channels.map(() => false);
     this.#blocked = channels.map(() => false);
-    this.#watermarks = channels.map(() => Number.NEGATIVE_INFINITY);
+    this.#valve = new StatusWatermarkValve(channels.length);
     channels.forEach((channel, index) => {
       channel.onData = () => {
         this.#markReady(index);
@@ -45,7 +49,7 @@ export class InputGate {
   }
 
   hasInput(): boolean {
-    return this.#ready.length > 0;
+    return this.#ready.length > 0 || this.#pending.length > 0;
   }
 
   /** Stops handing out items of `channel` (barrier alignment) until `unblockAll`. */
@@ -75,6 +79,8 @@ export class InputGate {
    * only when they change the combined view; other control elements are passed on.
    */
   poll(): GateEvent | undefined {
+    const pending = this.#pending.shift();
+    if (pending !== undefined) return pending;
     while (this.#ready.length > 0) {
       const index = this.#ready[0] as number;
       const channel = this.channels[index] as InputChannel;
@@ -98,34 +104,26 @@ export class InputGate {
   #onControl(index: number, element: ControlElement): GateEvent | undefined {
     switch (element.kind) {
       case 'watermark':
-        if (element.timestamp > (this.#watermarks[index] ?? Number.NEGATIVE_INFINITY)) {
-          this.#watermarks[index] = element.timestamp;
-          return this.#combine();
-        }
-        return undefined;
+        return this.#emit(this.#valve.inputWatermark(index, element.timestamp));
+      case 'watermark-status':
+        return this.#emit(this.#valve.inputWatermarkStatus(index, element.idle));
       case 'end-of-input':
         if (this.#ended[index] === true) return undefined;
         this.#ended[index] = true;
         this.#endedCount++;
         this.onChannelEnded(index);
         if (this.isFinished) return { kind: 'end-of-input' };
-        return this.#combine();
+        return this.#emit(this.#valve.inputEnded(index));
       default:
         return { kind: 'control', channel: index, element };
     }
   }
 
-  #combine(): GateEvent | undefined {
-    if (this.isFinished) return undefined;
-    let min = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.channels.length; i++) {
-      if (this.#ended[i] !== true) min = Math.min(min, this.#watermarks[i] ?? Number.NEGATIVE_INFINITY);
-    }
-    if (min > this.#combinedWatermark) {
-      this.#combinedWatermark = min;
-      return { kind: 'watermark', timestamp: min };
-    }
-    return undefined;
+  /** The first of the valve's outputs now, the rest on the next polls. */
+  #emit(outputs: readonly ValveOutput[]): GateEvent | undefined {
+    if (outputs.length === 0) return undefined;
+    for (let i = 1; i < outputs.length; i++) this.#pending.push(outputs[i] as ValveOutput);
+    return outputs[0];
   }
 
   #markReady(index: number): void {

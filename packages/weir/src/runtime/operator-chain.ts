@@ -6,10 +6,12 @@ import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
 import { SubtaskIndex, type JobId, type StreamNodeId } from '../core/ids.ts';
 import { keyGroupRangeForSubtask } from '../core/key-groups.ts';
-import { watermark } from '../core/stream-element.ts';
+import { WATERMARK_STATUS_ACTIVE, WATERMARK_STATUS_IDLE, watermark } from '../core/stream-element.ts';
 import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
+import type { OutputTag } from '../operators/output-tag.ts';
 import type { KeyedContext, OneInputStreamOperator, Output, ProcessingTimeService, StreamOperatorContext } from '../operators/stream-operator.ts';
+import type { TwoInputStreamOperator } from '../operators/two-input-stream-operator.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import { OperatorStateBackend } from '../state/operator-state-backend.ts';
 import type { RecordWriter } from './record-writer.ts';
@@ -36,19 +38,26 @@ export interface ChainEnvironment {
   /** Operator state to restore, by operator uid (every old subtask's snapshot; each takes its share). */
   readonly restoredOperator?: ReadonlyMap<string, readonly Uint8Array[]> | undefined;
   readonly restored: boolean;
+  /** The checkpoint the restored state comes from. */
+  readonly restoredCheckpointId?: number | undefined;
+  /** The job ends with a final checkpoint (checkpointing is on). */
+  readonly finalCheckpoint?: boolean | undefined;
   sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
 }
 
 export interface OperatorInstance {
   readonly operator: ChainedOperator<OperatorSpec>;
-  readonly instance: OneInputStreamOperator<unknown, unknown>;
+  readonly instance: OneInputStreamOperator<unknown, unknown> | TwoInputStreamOperator<unknown, unknown, unknown>;
   readonly context: StreamOperatorContext;
 }
 
 export interface OperatorChain {
   /** Operators in topological order (head first); a source vertex's head is not an operator. */
   readonly operators: readonly OperatorInstance[];
-  /** Where the head receives records: the first operator, or for a source, the source's output. */
+  /**
+   * Where the head receives records: the first operator, or for a source, the source's output. A
+   * two-input head receives its records from its task, input by input; this is its own output.
+   */
   readonly headOutput: Output<unknown>;
 }
 
@@ -64,18 +73,28 @@ export function createOperatorChain(env: ChainEnvironment): OperatorChain {
   const outputs = new Map<StreamNodeId, Output<unknown>>();
   for (let i = vertex.operators.length - 1; i >= 0; i--) {
     const operator = vertex.operators[i] as ChainedOperator<OperatorSpec>;
-    const targets: Output<unknown>[] = [];
-    for (const next of operator.chainedOutputs) {
+    const chained = (next: StreamNodeId): Output<unknown> => {
       const instance = created.get(next);
       if (instance === undefined) throw new WeirError('INTERNAL', `chained operator ${next} was not created before its input`);
-      targets.push(new ChainingOutput(instance.instance));
-    }
-    for (const edge of operator.networkOutputs) {
+      return new ChainingOutput(oneInput(instance), outputs.get(next) ?? discardingOutput);
+    };
+    const network = (edge: number): Output<unknown> => {
       const writer = env.writers.get(edge);
       if (writer === undefined) throw new WeirError('INTERNAL', `no record writer for edge ${edge}`);
-      targets.push(new RecordWriterOutput(writer, env.counters));
+      return new RecordWriterOutput(writer, env.counters);
+    };
+    const targets: Output<unknown>[] = [...operator.chainedOutputs.map(chained), ...operator.networkOutputs.map(network)];
+    const main = targets.length === 0 ? discardingOutput : targets.length === 1 ? (targets[0] as Output<unknown>) : new BroadcastingOutput(targets);
+    let output = main;
+    if (operator.sideOutputs.length > 0) {
+      const sides = new Map<string, Output<unknown>[]>();
+      for (const side of operator.sideOutputs) {
+        const list = sides.get(side.tag) ?? [];
+        list.push(side.kind === 'chained' ? chained(side.target) : network(side.edge));
+        sides.set(side.tag, list);
+      }
+      output = new SideOutputsOutput(main, sides);
     }
-    const output = targets.length === 0 ? discardingOutput : targets.length === 1 ? (targets[0] as Output<unknown>) : new BroadcastingOutput(targets);
     outputs.set(operator.node.id, output);
     const spec = operator.node.payload;
     if (spec.kind === 'source') continue;
@@ -85,8 +104,19 @@ export function createOperatorChain(env: ChainEnvironment): OperatorChain {
   const ordered = vertex.operators.map((o) => created.get(o.node.id)).filter((o): o is OperatorInstance => o !== undefined);
   const head = vertex.operators[0] as ChainedOperator<OperatorSpec>;
   const headInstance = created.get(head.node.id);
-  const headOutput = headInstance !== undefined ? new ChainingOutput(headInstance.instance) : (outputs.get(head.node.id) as Output<unknown>);
+  const headOutput =
+    headInstance !== undefined && head.node.payload.kind === 'one-input'
+      ? new ChainingOutput(oneInput(headInstance), outputs.get(head.node.id) ?? discardingOutput)
+      : (outputs.get(head.node.id) as Output<unknown>);
   return { operators: ordered, headOutput };
+}
+
+/** A chained (so one-input) operator; a two-input operator always heads its chain. */
+function oneInput(instance: OperatorInstance): OneInputStreamOperator<unknown, unknown> {
+  if (instance.operator.node.payload.kind !== 'one-input') {
+    throw new WeirError('INTERNAL', `operator '${instance.operator.node.name}' (uid ${instance.operator.uid}) has two inputs and cannot be chained to its input`);
+  }
+  return instance.instance as OneInputStreamOperator<unknown, unknown>;
 }
 
 function createOperatorContext(env: ChainEnvironment, operator: ChainedOperator<OperatorSpec>): StreamOperatorContext {
@@ -94,7 +124,8 @@ function createOperatorContext(env: ChainEnvironment, operator: ChainedOperator<
   const description = describeOperator(operator, subtaskIndex, vertex.parallelism);
   let keyed: KeyedContext | undefined;
   if (operator.node.keyed) {
-    const edge = operator.node.inEdges[0];
+    // A keyed two-input operator may have a non-keyed (broadcast) input; the first keyed edge gives the key selector.
+    const edge = operator.node.inEdges.find((e) => e.partitioner.kind === 'hash');
     if (edge?.partitioner.kind !== 'hash') throw new WeirError('INTERNAL', `${description} is keyed but its input is not partitioned by key`);
     const backend = new HeapKeyedStateBackend({
       keyGroupRange: keyGroupRangeForSubtask(vertex.maxParallelism, vertex.parallelism, subtaskIndex),
@@ -114,6 +145,8 @@ function createOperatorContext(env: ChainEnvironment, operator: ChainedOperator<
   return {
     operatorState,
     restored: env.restored,
+    restoredCheckpointId: env.restored ? env.restoredCheckpointId : undefined,
+    finalCheckpoint: env.finalCheckpoint === true,
     name: operator.node.name,
     uid: operator.uid,
     subtaskIndex,
@@ -133,16 +166,24 @@ function createOperatorContext(env: ChainEnvironment, operator: ChainedOperator<
   };
 }
 
+/** Into the next operator of the chain; `operatorOutput` is that operator's own output, which gets statuses it does not handle. */
 class ChainingOutput implements Output<unknown> {
   readonly #operator: OneInputStreamOperator<unknown, unknown>;
-  constructor(operator: OneInputStreamOperator<unknown, unknown>) {
+  readonly #operatorOutput: Output<unknown>;
+  constructor(operator: OneInputStreamOperator<unknown, unknown>, operatorOutput: Output<unknown>) {
     this.#operator = operator;
+    this.#operatorOutput = operatorOutput;
   }
   collect(value: unknown, timestamp: number): void {
     this.#operator.processElement(value, timestamp);
   }
+  collectSide(): void {}
   emitWatermark(timestamp: number): void {
     this.#operator.processWatermark(timestamp);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    if (this.#operator.processWatermarkStatus !== undefined) this.#operator.processWatermarkStatus(idle);
+    else this.#operatorOutput.emitWatermarkStatus(idle);
   }
 }
 
@@ -157,8 +198,12 @@ class RecordWriterOutput implements Output<unknown> {
     this.#counters.recordsOut++;
     this.#writer.emit(value, timestamp);
   }
+  collectSide(): void {}
   emitWatermark(timestamp: number): void {
     this.#writer.broadcastControl(watermark(timestamp));
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    this.#writer.broadcastControl(idle ? WATERMARK_STATUS_IDLE : WATERMARK_STATUS_ACTIVE);
   }
 }
 
@@ -170,12 +215,44 @@ class BroadcastingOutput implements Output<unknown> {
   collect(value: unknown, timestamp: number): void {
     for (const output of this.#outputs) output.collect(value, timestamp);
   }
+  collectSide(): void {}
   emitWatermark(timestamp: number): void {
     for (const output of this.#outputs) output.emitWatermark(timestamp);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    for (const output of this.#outputs) output.emitWatermarkStatus(idle);
+  }
+}
+
+/** An operator's main output plus its side outputs by tag id; watermarks and statuses reach them all. */
+class SideOutputsOutput implements Output<unknown> {
+  readonly #main: Output<unknown>;
+  readonly #sides: ReadonlyMap<string, readonly Output<unknown>[]>;
+  constructor(main: Output<unknown>, sides: ReadonlyMap<string, readonly Output<unknown>[]>) {
+    this.#main = main;
+    this.#sides = sides;
+  }
+  collect(value: unknown, timestamp: number): void {
+    this.#main.collect(value, timestamp);
+  }
+  collectSide<X>(tag: OutputTag<X>, value: X, timestamp: number): void {
+    const targets = this.#sides.get(tag.id);
+    if (targets === undefined) return;
+    for (const target of targets) target.collect(value, timestamp);
+  }
+  emitWatermark(timestamp: number): void {
+    this.#main.emitWatermark(timestamp);
+    for (const targets of this.#sides.values()) for (const target of targets) target.emitWatermark(timestamp);
+  }
+  emitWatermarkStatus(idle: boolean): void {
+    this.#main.emitWatermarkStatus(idle);
+    for (const targets of this.#sides.values()) for (const target of targets) target.emitWatermarkStatus(idle);
   }
 }
 
 const discardingOutput: Output<unknown> = {
   collect: () => {},
+  collectSide: () => {},
   emitWatermark: () => {},
+  emitWatermarkStatus: () => {},
 };

@@ -12,8 +12,10 @@ import { OperatorStateBackend, type OperatorStateSnapshot } from '../state/opera
 import { Types } from '../types/types.ts';
 import type { ReaderOutput, SourceReader, SourceSplit } from '../operators/source.ts';
 import type { Output } from '../operators/stream-operator.ts';
+import { ProgressiveTimestampsAndWatermarks } from '../operators/progressive-timestamps-and-watermarks.ts';
 import { describeOperator } from './operator-chain.ts';
 import { StreamTask, type StreamTaskOptions } from './stream-task.ts';
+import type { StopWithSavepoint } from '../checkpoint/checkpoint-coordinator.ts';
 
 const POLLS_PER_RUN = 8;
 /** The name of the operator state holding a source's splits. */
@@ -26,8 +28,15 @@ export class SourceStreamTask extends StreamTask {
   readonly #splitState: OperatorStateBackend;
   #reader: SourceReader<unknown, SourceSplit> | undefined;
   #output: ReaderOutput<unknown> | undefined;
+  /** Set when the source has a WatermarkStrategy: timestamps and watermarks per split. */
+  #watermarks: ProgressiveTimestampsAndWatermarks<unknown> | undefined;
   #waitingForReader = false;
   readonly #description: string;
+  /**
+   * Set once this source injected the barrier of a stop-with-savepoint: it reads nothing more, ends its
+   * input when that savepoint completes and goes on reading when it is aborted.
+   */
+  #stoppingAt: { readonly checkpointId: CheckpointId; readonly drain: boolean } | undefined;
 
   constructor(options: StreamTaskOptions, splits: readonly SourceSplit[]) {
     super(options);
@@ -43,12 +52,33 @@ export class SourceStreamTask extends StreamTask {
     if (spec?.kind !== 'source') throw new WeirError('INTERNAL', `${this.name} is not headed by a source`);
     const chainOutput = this.chain?.headOutput as Output<unknown>;
     const counters = this.counters;
-    this.#output = {
-      collect(value: unknown, timestamp?: number): void {
-        counters.recordsIn++;
-        chainOutput.collect(value, timestamp ?? NO_TIMESTAMP);
-      },
-    };
+    const splits = this.#restoredSplits() ?? this.#splits;
+    if (spec.watermarkStrategy === undefined) {
+      const output: ReaderOutput<unknown> = {
+        collect(value: unknown, timestamp?: number): void {
+          counters.recordsIn++;
+          chainOutput.collect(value, timestamp ?? NO_TIMESTAMP);
+        },
+        createOutputForSplit: () => output,
+        releaseOutputForSplit: () => {},
+      };
+      this.#output = output;
+    } else {
+      const watermarks = new ProgressiveTimestampsAndWatermarks<unknown>({
+        strategy: spec.watermarkStrategy,
+        clock: this.options.clock,
+        description: this.#description,
+        output: chainOutput,
+        hasSplits: splits.length > 0,
+        onRecord: () => {
+          counters.recordsIn++;
+        },
+      });
+      this.#watermarks = watermarks;
+      this.#output = watermarks.readerOutput;
+      const interval = spec.autoWatermarkInterval?.() ?? 0;
+      if (interval > 0) this.#emitWatermarksEvery(interval);
+    }
     try {
       const reader = spec.source.createReader({
         subtaskIndex: this.options.subtaskIndex,
@@ -57,7 +87,7 @@ export class SourceStreamTask extends StreamTask {
       });
       this.#reader = reader;
       await reader.start();
-      reader.addSplits(this.#restoredSplits() ?? this.#splits);
+      reader.addSplits(splits);
       reader.notifyNoMoreSplits();
     } catch (error) {
       throw this.#sourceFailed('could not start reading', error);
@@ -67,7 +97,7 @@ export class SourceStreamTask extends StreamTask {
   protected processInput(): void {
     const reader = this.#reader;
     const output = this.#output;
-    if (reader === undefined || output === undefined || this.#waitingForReader) return;
+    if (reader === undefined || output === undefined || this.#waitingForReader || this.#stoppingAt !== undefined) return;
     const deadline = performance.now() + RUN_BUDGET_MS;
     for (let polls = 0; polls < POLLS_PER_RUN && (polls === 0 || performance.now() < deadline); polls++) {
       if (!this.outputsAvailable()) return;
@@ -78,7 +108,7 @@ export class SourceStreamTask extends StreamTask {
         throw this.#sourceFailed('failed while reading', error);
       }
       if (status === 'END_OF_INPUT') {
-        this.chain?.headOutput.emitWatermark(MAX_WATERMARK);
+        this.#emitFinalWatermark();
         void this.endOfInput();
         return;
       }
@@ -99,6 +129,17 @@ export class SourceStreamTask extends StreamTask {
     this.schedule();
   }
 
+  /** Periodic watermarks (`pipeline.auto-watermark-interval`), in the mailbox, until the task stops. */
+  #emitWatermarksEvery(interval: number): void {
+    const schedule = (time: number): void => {
+      this.registerProcessingTimer(time, () => {
+        if (this.#stoppingAt === undefined) this.#watermarks?.emitPeriodicWatermark();
+        schedule(Math.max(time + interval, this.options.clock.now()));
+      });
+    };
+    schedule(this.options.clock.now() + interval);
+  }
+
   /**
    * The splits (with positions) a checkpoint gave back to this subtask, if the job was restored: the
    * source's operator state, a split list (Flink's SourceReaderState), so a rescale spreads them.
@@ -115,9 +156,37 @@ export class SourceStreamTask extends StreamTask {
     return this.#splitState.getListState(new ListStateDescriptor<SourceSplit>(SOURCE_READER_STATE, Types.generic<SourceSplit>()));
   }
 
-  /** Injects barrier n between two records (called from the mailbox, so never inside a poll). */
-  triggerCheckpoint(barrier: CheckpointBarrier): void {
+  /**
+   * Injects barrier n between two records (called from the mailbox, so never inside a poll). With
+   * `stop` (stop-with-savepoint), the source reads nothing after the barrier; with `drain` it first
+   * emits the final watermark, so every event-time timer and window fires before the snapshot.
+   */
+  triggerCheckpoint(barrier: CheckpointBarrier, stop?: StopWithSavepoint): void {
+    if (stop !== undefined && this.isRunning) {
+      if (stop.drain) this.#emitFinalWatermark();
+      this.#stoppingAt = { checkpointId: barrier.checkpointId, drain: stop.drain };
+    }
     this.performCheckpoint(barrier, 0);
+  }
+
+  /** The savepoint this source stopped for completed: the job ends (Flink's stop), without a final watermark unless drained. */
+  override notifyCheckpointComplete(checkpointId: CheckpointId): void {
+    super.notifyCheckpointComplete(checkpointId);
+    const stopping = this.#stoppingAt;
+    if (stopping !== undefined && checkpointId >= stopping.checkpointId && this.isRunning) void this.endOfInput();
+  }
+
+  /** The savepoint this source stopped for was aborted: it reads on. */
+  override notifyCheckpointAborted(checkpointId: CheckpointId): void {
+    super.notifyCheckpointAborted(checkpointId);
+    if (this.#stoppingAt?.checkpointId !== checkpointId) return;
+    this.#stoppingAt = undefined;
+    this.schedule();
+  }
+
+  #emitFinalWatermark(): void {
+    if (this.#watermarks === undefined) this.chain?.headOutput.emitWatermark(MAX_WATERMARK);
+    else this.#watermarks.emitFinalWatermark();
   }
 
   protected override snapshotInput(checkpointId: CheckpointId): OperatorStateSnapshot {

@@ -1,7 +1,8 @@
 /**
  * @module StreamTask: one subtask of one vertex running in a slot. It owns the operator chain and the
  * record writers, moves through its lifecycle, and does its work in bounded steps the slot's mailbox
- * runs in turn. SourceStreamTask and OneInputStreamTask differ only in where records come from.
+ * runs in turn. SourceStreamTask, OneInputStreamTask and TwoInputStreamTask differ only in where records
+ * come from.
  */
 import type { Clock } from '../core/clock.ts';
 import { WeirError } from '../core/errors.ts';
@@ -83,9 +84,17 @@ export interface StreamTaskOptions {
   /** The checkpoint `restored` comes from (a two-phase-commit sink's context tells it). */
   readonly restoredCheckpointId?: number | undefined;
   readonly clock: Clock;
+  /**
+   * Checkpointing is on, so the job ends with a final checkpoint: at the end of input the task finishes
+   * its operators, reports `onEndOfInput` and waits (WAITING_FOR_FINAL_CHECKPOINT) until
+   * `finishAfterFinalCheckpoint`; its operators learn it through their context.
+   */
+  readonly finalCheckpoint?: boolean | undefined;
   sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
   /** The task opened its operators and takes input now. */
   onRunning(): void;
+  /** The input ended and the operators finished: the task waits for the final checkpoint (with `finalCheckpoint` only). */
+  onEndOfInput?(): void;
   onFinished(report: TaskReport): void;
   onFailed(error: unknown): void;
   onCheckpointAck(ack: TaskCheckpointAck): void;
@@ -120,6 +129,12 @@ export abstract class StreamTask implements Runnable {
 
   get status(): TaskStatus {
     return this.#status;
+  }
+
+  /** Records this task read and emitted so far (its slot reports them to the JobManager every second). */
+  recordCounts(): { readonly vertexId: string; readonly subtaskIndex: number; readonly attemptNumber: number; readonly recordsIn: number; readonly recordsOut: number } {
+    const { vertex, subtaskIndex, attemptNumber } = this.options;
+    return { vertexId: vertex.id, subtaskIndex, attemptNumber, recordsIn: this.counters.recordsIn, recordsOut: this.counters.recordsOut };
   }
 
   /** Builds and opens the chain (last operator first, so each is ready before it receives), then runs. */
@@ -216,13 +231,24 @@ export abstract class StreamTask implements Runnable {
     alignmentMs: number,
     unaligned?: { readonly channelState: Promise<Uint8Array>; readonly bytes: () => number },
   ): void {
-    if (this.#status !== 'RUNNING') {
+    // A task waiting for the final checkpoint has sent everything downstream: it snapshots as it stands.
+    const waiting = this.#status === 'WAITING_FOR_FINAL_CHECKPOINT';
+    if (this.#status !== 'RUNNING' && !waiting) {
       this.options.onCheckpointDecline(barrier.checkpointId, new WeirError('CHECKPOINT_FAILED', `${this.name} is ${this.#status}, not running`), true);
       return;
     }
     const started = performance.now();
     const startDelay = Math.max(0, this.options.clock.now() - barrier.timestamp);
-    const frozen: { uid: string; keyed?: KeyedStateSnapshot; range?: { start: number; end: number }; operator?: OperatorStateSnapshot }[] = [];
+    const frozen: {
+      uid: string;
+      keyed?: KeyedStateSnapshot;
+      range?: { start: number; end: number };
+      operator?: OperatorStateSnapshot;
+      /** The operator's I/O for this checkpoint (a sink's flush or pre-commit), awaited in the asynchronous phase. */
+      future?: Promise<OperatorStateSnapshot | undefined>;
+    }[] = [];
+    // An operator's checkpoint I/O that fails fails the task, not only the checkpoint: a sink would lose records.
+    let ioFailed = false;
     try {
       const source = this.snapshotInput(barrier.checkpointId);
       const head = this.options.vertex.operators[0];
@@ -239,12 +265,20 @@ export abstract class StreamTask implements Runnable {
         const backend = operator.context.keyed?.backend;
         const operatorState = operator.context.operatorState;
         const part: (typeof frozen)[number] = { uid: operator.operator.uid };
+        // Released if a later step fails; written only when it holds something.
+        frozen.push(part);
         if (backend !== undefined) {
           part.keyed = backend.snapshot(barrier.checkpointId);
           part.range = { start: backend.keyGroupRange.start, end: backend.keyGroupRange.end };
         }
         if (operatorState.getRegisteredStateNames().length > 0) part.operator = operatorState.snapshot(barrier.checkpointId);
-        if (part.keyed !== undefined || part.operator !== undefined) frozen.push(part);
+        if (operator.instance.snapshotStateAsync !== undefined) {
+          ioFailed = true;
+          part.future = operator.instance.snapshotStateAsync(barrier.checkpointId);
+          ioFailed = false;
+          // Awaited in the asynchronous phase; handled now so an early rejection is not reported as unhandled.
+          part.future?.catch(() => {});
+        }
       }
     } catch (error) {
       for (const part of frozen) {
@@ -252,14 +286,26 @@ export abstract class StreamTask implements Runnable {
         part.operator?.release();
       }
       this.options.onCheckpointDecline(barrier.checkpointId, error);
+      if (ioFailed) this.fail(error);
       return;
     }
     const syncDurationMs = performance.now() - started;
-    for (const writer of this.#writers) writer.broadcastControl(barrier);
+    // After the end of input nothing more goes downstream, no barrier either: its consumers ended too.
+    if (!waiting) for (const writer of this.#writers) writer.broadcastControl(barrier);
     const asyncPart = async (): Promise<void> => {
       const asyncStarted = performance.now();
       try {
         const channel = unaligned === undefined ? undefined : await unaligned.channelState;
+        for (const part of frozen) {
+          if (part.future === undefined) continue;
+          ioFailed = true;
+          const resolved = await part.future;
+          ioFailed = false;
+          if (resolved !== undefined) {
+            part.operator?.release();
+            part.operator = resolved;
+          }
+        }
         const head = this.options.vertex.operators[0];
         if (channel !== undefined && head !== undefined && !frozen.some((part) => part.uid === head.uid)) frozen.unshift({ uid: head.uid });
         const states: OperatorCheckpointState[] = [];
@@ -271,7 +317,10 @@ export abstract class StreamTask implements Runnable {
             while (!writer.step(performance.now() + ASYNC_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
             keyed = { bytes: writer.bytes(), keyGroupStart: part.range.start, keyGroupEnd: part.range.end };
           }
-          states.push({ uid: part.uid, keyed, operator: part.operator?.write(), channel: part.uid === head?.uid ? channel : undefined });
+          const operator = part.operator?.write();
+          const partChannel = part.uid === head?.uid ? channel : undefined;
+          if (keyed === undefined && operator === undefined && partChannel === undefined) continue;
+          states.push({ uid: part.uid, keyed, operator, channel: partChannel });
         }
         this.options.onCheckpointAck({
           checkpointId: barrier.checkpointId,
@@ -289,6 +338,7 @@ export abstract class StreamTask implements Runnable {
         });
       } catch (error) {
         this.options.onCheckpointDecline(barrier.checkpointId, error);
+        if (ioFailed) this.fail(error);
       } finally {
         for (const part of frozen) {
           part.keyed?.release();
@@ -309,6 +359,20 @@ export abstract class StreamTask implements Runnable {
     return undefined;
   }
 
+  /**
+   * Takes this task's part of the job's final checkpoint: every task's input has ended, so there is no
+   * barrier to wait for or forward; the task snapshots at once (a two-phase-commit sink pre-commits its
+   * last transaction). A task not waiting for it declines.
+   */
+  triggerFinalCheckpoint(barrier: CheckpointBarrier): void {
+    if (this.#status !== 'WAITING_FOR_FINAL_CHECKPOINT') {
+      const error = new WeirError('CHECKPOINT_FAILED', `${this.name} is ${this.#status}, not waiting for the final checkpoint ${barrier.checkpointId}`);
+      this.options.onCheckpointDecline(barrier.checkpointId, error, true);
+      return;
+    }
+    this.performCheckpoint(barrier, 0);
+  }
+
   /** Checkpoint n (and every lower one) is complete: tell the listening functions and writers. */
   notifyCheckpointComplete(checkpointId: CheckpointId): void {
     this.#notifyListeners(checkpointId, true);
@@ -319,16 +383,32 @@ export abstract class StreamTask implements Runnable {
     this.#notifyListeners(checkpointId, false);
   }
 
+  /** What listeners still do for notifications (a sink's commits): a task closes only once they are done. */
+  readonly #notifications = new Set<Promise<unknown>>();
+
   #notifyListeners(checkpointId: CheckpointId, complete: boolean): void {
-    if (this.#status !== 'RUNNING') return;
+    // With a final checkpoint also after the end of input: a two-phase-commit sink commits then.
+    const ended = this.#status === 'FINISHING' || this.#status === 'WAITING_FOR_FINAL_CHECKPOINT';
+    if (this.#status !== 'RUNNING' && !(ended && this.options.finalCheckpoint === true)) return;
     for (const operator of this.chain?.operators ?? []) {
-      const listener = operator.instance.userFunction;
-      if (!isCheckpointListener(listener)) continue;
-      try {
-        const done = complete ? listener.notifyCheckpointComplete(checkpointId) : listener.notifyCheckpointAborted?.(checkpointId);
-        if (done instanceof Promise) done.catch((error: unknown) => this.fail(error));
-      } catch (error) {
-        this.fail(error);
+      // The operator first (a sink commits), then its function or writer.
+      const instance = operator.instance;
+      const listener = instance.userFunction;
+      for (const notify of [
+        complete ? instance.notifyCheckpointComplete?.bind(instance) : instance.notifyCheckpointAborted?.bind(instance),
+        !isCheckpointListener(listener) ? undefined : complete ? listener.notifyCheckpointComplete.bind(listener) : listener.notifyCheckpointAborted?.bind(listener),
+      ]) {
+        if (notify === undefined) continue;
+        try {
+          const done = notify(checkpointId);
+          if (done instanceof Promise) {
+            const handled = done.catch((error: unknown) => this.fail(error));
+            this.#notifications.add(handled);
+            void handled.finally(() => this.#notifications.delete(handled));
+          }
+        } catch (error) {
+          this.fail(error);
+        }
       }
     }
   }
@@ -354,7 +434,8 @@ export abstract class StreamTask implements Runnable {
 
   /**
    * The input has ended: finish each operator in order (so what one emits on finish still reaches the
-   * next), send the end of input downstream, close, and report.
+   * next), send the end of input downstream, then close and report; with `finalCheckpoint`, report the
+   * end of input instead and wait for the final checkpoint (`finishAfterFinalCheckpoint` closes).
    */
   protected async endOfInput(): Promise<void> {
     this.#moveTo('FINISHING');
@@ -365,19 +446,48 @@ export abstract class StreamTask implements Runnable {
         writer.flush();
         writer.broadcastControl(END_OF_INPUT);
       }
-      await this.#closeOperators();
       if (this.#status !== 'FINISHING') return;
-      this.#moveTo('FINISHED');
-      this.options.onFinished({
-        vertexId: this.options.vertex.id,
-        subtaskIndex: this.options.subtaskIndex,
-        recordsIn: this.counters.recordsIn,
-        recordsOut: this.counters.recordsOut,
-        durationMs: performance.now() - this.#startedAt,
-      });
+      if (this.options.finalCheckpoint === true) {
+        this.#moveTo('WAITING_FOR_FINAL_CHECKPOINT');
+        this.options.onEndOfInput?.();
+        return;
+      }
+      await this.#closeAndReport();
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * The final checkpoint completed (or a stop-with-savepoint covered everything): once the listeners
+   * are done with its notification (a sink's commit), close the operators and report finished.
+   */
+  async finishAfterFinalCheckpoint(): Promise<void> {
+    const status: TaskStatus = this.#status;
+    if (status !== 'WAITING_FOR_FINAL_CHECKPOINT') return;
+    this.#moveTo('FINISHING');
+    try {
+      await Promise.all([...this.#notifications]);
+      // A failed commit failed the task meanwhile.
+      if (this.#status !== 'FINISHING') return;
+      await this.#closeAndReport();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Closes the operators and reports the task finished; a failure to close is thrown (the caller fails the task). */
+  async #closeAndReport(): Promise<void> {
+    await this.#closeOperators();
+    if (this.#status !== 'FINISHING') return;
+    this.#moveTo('FINISHED');
+    this.options.onFinished({
+      vertexId: this.options.vertex.id,
+      subtaskIndex: this.options.subtaskIndex,
+      recordsIn: this.counters.recordsIn,
+      recordsOut: this.counters.recordsOut,
+      durationMs: performance.now() - this.#startedAt,
+    });
   }
 
   #closed = false;
@@ -432,6 +542,11 @@ export abstract class StreamTask implements Runnable {
           return;
         }
         this.options.mailbox.execute(() => {
+          // Registered in open() (a periodic watermark, a restored timer) and due before the task runs: wait for it.
+          if (this.#status === 'INITIALIZING' || this.#status === 'CREATED') {
+            arm();
+            return;
+          }
           if (this.#status !== 'RUNNING') return;
           try {
             callback(time);

@@ -3,13 +3,20 @@
  */
 import { WeirError } from '../core/errors.ts';
 
-export type TaskStatus = 'CREATED' | 'INITIALIZING' | 'RUNNING' | 'FINISHING' | 'FINISHED' | 'FAILED' | 'CANCELED';
+/**
+ * FINISHING: the operators finish (end of input) or close (after the final checkpoint).
+ * WAITING_FOR_FINAL_CHECKPOINT: with checkpointing on, a task whose input ended and whose operators
+ * finished waits, operators open, until the job's final checkpoint completed; it takes part in that
+ * checkpoint and is told of its completion (a two-phase-commit sink commits then), then closes.
+ */
+export type TaskStatus = 'CREATED' | 'INITIALIZING' | 'RUNNING' | 'FINISHING' | 'WAITING_FOR_FINAL_CHECKPOINT' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
 const allowed: Record<TaskStatus, readonly TaskStatus[]> = {
   CREATED: ['INITIALIZING', 'FAILED', 'CANCELED'],
   INITIALIZING: ['RUNNING', 'FAILED', 'CANCELED'],
   RUNNING: ['FINISHING', 'FAILED', 'CANCELED'],
-  FINISHING: ['FINISHED', 'FAILED', 'CANCELED'],
+  FINISHING: ['WAITING_FOR_FINAL_CHECKPOINT', 'FINISHED', 'FAILED', 'CANCELED'],
+  WAITING_FOR_FINAL_CHECKPOINT: ['FINISHING', 'FAILED', 'CANCELED'],
   FINISHED: [],
   FAILED: [],
   CANCELED: [],

@@ -84,6 +84,12 @@ export class HeapKeyedStateBackend {
   private readonly states = new Map<string, RegisteredKvState>();
   private readonly timerQueues = new Map<string, RegisteredTimerQueue>();
   private restored = false;
+  /** The kinds of key (`string`, `number`, `bigint`, `boolean`, `array`) state was written with; snapshots record them. */
+  private readonly keyKinds = new Set<string>();
+  /** `typeof` of the last key set: a key of another kind takes the slow path that records it. */
+  private lastKeyType = '';
+  /** The key kinds of restored state: a key of another kind means the key type changed. */
+  private restoredKeyKinds: ReadonlySet<string> | undefined;
 
   constructor(options: HeapKeyedStateBackendOptions) {
     const { keyGroupRange, maxParallelism } = options;
@@ -105,6 +111,26 @@ export class HeapKeyedStateBackend {
    */
   setCurrentKey(key: Key): void {
     this.keyContext.setCurrentKey(key);
+    const type = typeof key;
+    if (type !== this.lastKeyType) this.noteKeyType(type);
+  }
+
+  /**
+   * Records a kind of key. After a restore, a key of a kind the restored state was never keyed by
+   * means the job's key type changed (Flink's incompatible key serializer): its state would never be
+   * found, so the restore fails with RESTORE_FAILED.
+   */
+  private noteKeyType(type: string): void {
+    this.lastKeyType = type;
+    const kind = type === 'object' ? 'array' : type;
+    const restored = this.restoredKeyKinds;
+    if (restored !== undefined && restored.size > 0 && !restored.has(kind)) {
+      const before = [...restored].join(' and ');
+      throw new WeirError('RESTORE_FAILED', `cannot restore the keyed state of ${this.operatorDescription}: its key type changed from ${before} to ${kind}; the restored state is keyed by ${before} keys, which ${kind} keys would never find`, {
+        hint: 'key the stream as the version that took the snapshot did (keyBy must return keys of the same type), or drop this state: give the operator a new uid and restore with --allow-non-restored-state (-n)',
+      });
+    }
+    this.keyKinds.add(kind);
   }
 
   /** The current key, or undefined outside a keyed context. */
@@ -254,6 +280,7 @@ export class HeapKeyedStateBackend {
       operatorDescription: this.operatorDescription,
       states,
       timerQueues,
+      keyKinds: [...this.keyKinds],
     });
   }
 
@@ -282,6 +309,9 @@ export class HeapKeyedStateBackend {
         });
       }
     }
+    const restoredKeyKinds = new Set(readers.flatMap((reader) => reader.metadata.keyKinds));
+    this.restoredKeyKinds = restoredKeyKinds;
+    for (const kind of restoredKeyKinds) this.keyKinds.add(kind);
     const stateTargets = new Map<string, RestoreTarget>();
     const queueTargets = new Map<string, TimerRestoreTarget>();
     for (const reader of readers) {

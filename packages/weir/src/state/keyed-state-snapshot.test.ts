@@ -541,6 +541,39 @@ describe('schema evolution on restore', () => {
     }
   });
 
+  test('a required field added gets its type default in every restored value', () => {
+    const { bytes, keys } = snapshotWith(new ValueStateDescriptor('profile', Profile), profiles);
+    const Evolved = Types.object({ name: Types.string, age: Types.number, visits: Types.int, tags: Types.array(Types.string) });
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    backend.restore([bytes]);
+    const state = backend.getState(new ValueStateDescriptor('profile', Evolved));
+    profiles.forEach((profile, i) => {
+      backend.setCurrentKey(keys[i] as Key);
+      assert.deepEqual(state.value(), { ...profile, visits: 0, tags: [] });
+    });
+  });
+
+  test('a key of another type than the restored state was keyed by fails the restore naming the operator and both types', () => {
+    const { bytes } = snapshotWith(new ValueStateDescriptor('profile', Profile), profiles);
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    backend.restore([bytes]);
+    backend.setCurrentKey('user-3');
+    const error = expectError(() => backend.setCurrentKey(42), 'RESTORE_FAILED', OPERATOR, 'key type changed from string to number');
+    assert.match(error.hint ?? '', /keyBy must return keys of the same type/);
+    // Keys of several types are fine when the snapshot was keyed by all of them, as is a snapshot taken before any key.
+    const mixed = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    mixed.setCurrentKey('a');
+    mixed.setCurrentKey(1);
+    const again = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    again.restore([mixed.snapshot(CheckpointId(1)).write()]);
+    again.setCurrentKey(7);
+    again.setCurrentKey('b');
+    const empty = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const fresh = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    fresh.restore([empty.snapshot(CheckpointId(1)).write()]);
+    fresh.setCurrentKey(['tuple', 1]);
+  });
+
   test('requesting stored list state as value state fails clearly', () => {
     const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
     backend.setCurrentKey('k');

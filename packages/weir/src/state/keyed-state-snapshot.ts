@@ -10,7 +10,8 @@
  * checkpointId     varuint
  * maxParallelism   varuint
  * keyGroupRange    int32 start, int32 end (inclusive; end < start when empty)
- * metadata         string   JSON { keySerializer: 'weir.key/1', states: StateMetaInfo[], timerQueues: TimerQueueMetaInfo[] }
+ * metadata         string   JSON { keySerializer: 'weir.key/1', states: StateMetaInfo[], timerQueues: TimerQueueMetaInfo[],
+ *                           keyKinds?: string[] } (the kinds of key written: 'string', 'number', 'bigint', 'boolean', 'array')
  * keyGroupCount    varuint
  * index            per key group: uint32 keyGroup, float64 offset (from the data start), uint32
  *                  CRC-32 of the key group's bytes, uint32 length of each section (one per state,
@@ -52,6 +53,8 @@ export interface KeyedStateSnapshotMetadata {
   readonly keySerializer: string;
   readonly states: readonly StateMetaInfo[];
   readonly timerQueues: readonly TimerQueueMetaInfo[];
+  /** The kinds of key the state was written with (`string`, `number`, ...); empty when unknown. */
+  readonly keyKinds: readonly string[];
 }
 
 /** One state as the synchronous phase froze it. */
@@ -75,6 +78,8 @@ export interface KeyedStateSnapshotOptions {
   readonly operatorDescription: string;
   readonly states: readonly SnapshotState[];
   readonly timerQueues: readonly SnapshotTimerQueue[];
+  /** The kinds of key the backend has seen (see `KeyedStateSnapshotMetadata.keyKinds`). */
+  readonly keyKinds?: readonly string[] | undefined;
 }
 
 /**
@@ -95,6 +100,7 @@ export class KeyedStateSnapshot {
   private readonly operatorDescription: string;
   private readonly states: readonly SnapshotState[];
   private readonly timerQueues: readonly SnapshotTimerQueue[];
+  private readonly keyKinds: readonly string[];
   private released = false;
 
   constructor(options: KeyedStateSnapshotOptions) {
@@ -104,6 +110,7 @@ export class KeyedStateSnapshot {
     this.operatorDescription = options.operatorDescription;
     this.states = options.states;
     this.timerQueues = options.timerQueues;
+    this.keyKinds = options.keyKinds ?? [];
   }
 
   /** The snapshot's bytes in the format above. Throws CHECKPOINT_FAILED for a value its serializer rejects. */
@@ -162,6 +169,7 @@ export class KeyedStateSnapshot {
         keySerializer: KEY_SERIALIZER_ID,
         states: this.states.map((state) => state.serializers.meta),
         timerQueues: this.timerQueues.map((queue) => queue.meta),
+        keyKinds: this.keyKinds,
       };
       const dataBytes = data.view();
       const head = new DataOutput(1024 + range.size * (16 + 4 * sectionCount));
@@ -335,7 +343,8 @@ export class KeyedStateSnapshotReader {
       throw this.corrupt(`its keys are encoded as '${String(parsed.keySerializer)}', this weir reads '${KEY_SERIALIZER_ID}'`, 'restore it with the weir version that wrote it');
     }
     try {
-      return { keySerializer: KEY_SERIALIZER_ID, states: parsed.states.map(parseStateMetaInfo), timerQueues: parsed.timerQueues.map(parseTimerQueueMetaInfo) };
+      const keyKinds = Array.isArray(parsed.keyKinds) ? parsed.keyKinds.filter((kind): kind is string => typeof kind === 'string') : [];
+      return { keySerializer: KEY_SERIALIZER_ID, states: parsed.states.map(parseStateMetaInfo), timerQueues: parsed.timerQueues.map(parseTimerQueueMetaInfo), keyKinds };
     } catch (error) {
       throw this.corrupt(describeCause(error), undefined, error);
     }

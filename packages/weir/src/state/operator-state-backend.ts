@@ -12,10 +12,13 @@
  *   whose lengths differ by at most one, and subtask i takes run i. Every element lands exactly once.
  * - union list state (`getUnionListState`, Flink's UNION): every subtask gets all elements of all old
  *   subtasks, and usually keeps only what concerns it.
+ * - broadcast state (`getBroadcastState`, Flink's BROADCAST): a map that every subtask holds alike;
+ *   new subtask i gets old subtask (i mod old parallelism)'s copy whole, so every subtask has one.
  *
  * Format, version 1 (little-endian, as the keyed snapshot): magic 'WOSS', uint8 format version,
- * varuint checkpointId, a JSON string `{ states: [{ name, mode: 'split' | 'union', element }] }` with
- * each element serializer's description, then per state a varuint element count and the elements.
+ * varuint checkpointId, a JSON string `{ states: [{ name, mode: 'split' | 'union' | 'broadcast',
+ * element }] }` with each element serializer's description (a broadcast state's elements are
+ * `[key, value]` tuples), then per state a varuint element count and the elements.
  */
 import { WeirError, describeCause } from '../core/errors.ts';
 import type { CheckpointId, SubtaskIndex } from '../core/ids.ts';
@@ -26,11 +29,12 @@ import type { TypeDescription, TypeSerializer } from '../types/type-serializer.t
 import { Types } from '../types/types.ts';
 import { readEntryCount } from './keyed-state-table.ts';
 import { migrationOf } from './state-meta-info.ts';
-import type { ListStateDescriptor } from './state-descriptors.ts';
+import { HeapBroadcastState, type BroadcastState } from './broadcast-state.ts';
+import type { ListStateDescriptor, MapStateDescriptor } from './state-descriptors.ts';
 import type { ListState } from './state.ts';
 
-/** How a list state is redistributed on restore: split among the subtasks, or the union to each. */
-export type OperatorStateMode = 'split' | 'union';
+/** How a state is redistributed on restore: split among the subtasks, the union to each, or one copy to each. */
+export type OperatorStateMode = 'split' | 'union' | 'broadcast';
 
 /** What an operator state snapshot records about one list state. */
 export interface OperatorStateMetaInfo {
@@ -57,13 +61,18 @@ const MAGIC = [0x57, 0x4f, 0x53, 0x53] as const;
 export const OPERATOR_STATE_SNAPSHOT_VERSION = 1;
 const EMPTY: readonly never[] = Object.freeze([]);
 
-/** A registered list state: its elements, mode and element serializer. */
+/** A registered state: its elements (for broadcast state, its map), mode and element serializer. */
 interface RegisteredOperatorState {
   readonly meta: OperatorStateMetaInfo;
   readonly serializer: TypeSerializer<unknown>;
   /** Undefined for restored state not requested since: its elements are kept for the next snapshot. */
-  state: OperatorListState<unknown> | undefined;
+  state: OperatorListState<unknown> | HeapBroadcastState<unknown, unknown> | undefined;
   elements: unknown[];
+}
+
+/** A state's elements as of now: a broadcast state's entries as `[key, value]` pairs. */
+function currentElements(registered: RegisteredOperatorState): unknown[] {
+  return registered.state instanceof HeapBroadcastState ? registered.state.toPairs() : registered.elements;
 }
 
 /**
@@ -95,6 +104,31 @@ export class OperatorStateBackend {
     return this.getState(descriptor, 'union');
   }
 
+  /**
+   * A map that every subtask of a broadcast operator holds alike (Flink's `getBroadcastState`): on
+   * restore, each subtask gets one old subtask's copy whole, whatever the parallelism.
+   */
+  getBroadcastState<K, V>(descriptor: MapStateDescriptor<K, V>): BroadcastState<K, V> {
+    this.checkNotDisposed(`broadcast state '${descriptor.name}'`);
+    const existing = this.states.get(descriptor.name);
+    if (existing?.state instanceof HeapBroadcastState) return existing.state as HeapBroadcastState<K, V>;
+    const serializer = Types.tuple(descriptor.keySerializer ?? Types.generic(), descriptor.valueSerializer ?? Types.generic()) as TypeSerializer<unknown>;
+    const meta: OperatorStateMetaInfo = { name: descriptor.name, mode: 'broadcast', element: serializer.describe() };
+    if (existing?.state !== undefined) {
+      throw new WeirError('STATE_ACCESS', `operator state '${descriptor.name}' of ${this.operatorDescription} is already registered as ${modeName(existing.meta.mode)} and cannot also be broadcast state`, {
+        hint: 'give every operator state its own name; the name identifies it in snapshots',
+      });
+    }
+    let pairs: unknown[] = [];
+    if (existing !== undefined) {
+      const migrate = this.restoreAction(existing.meta, meta, serializer);
+      pairs = migrate === undefined ? existing.elements : existing.elements.map(migrate);
+    }
+    const state = new HeapBroadcastState<K, V>(descriptor.name, pairs as [K, V][]);
+    this.states.set(descriptor.name, { meta, serializer, state, elements: [] });
+    return state;
+  }
+
   /** The names of the registered and restored states, in registration order. */
   getRegisteredStateNames(): string[] {
     return Array.from(this.states.keys());
@@ -106,7 +140,11 @@ export class OperatorStateBackend {
    */
   snapshot(checkpointId: CheckpointId): OperatorStateSnapshot {
     this.checkNotDisposed('a snapshot');
-    const states = Array.from(this.states.values(), ({ meta, serializer, elements }) => ({ meta, serializer, elements: elements.slice() }));
+    const states = Array.from(this.states.values(), (registered) => ({
+      meta: registered.meta,
+      serializer: registered.serializer,
+      elements: registered.state instanceof HeapBroadcastState ? registered.state.toPairs() : registered.elements.slice(),
+    }));
     return new OperatorStateSnapshot(checkpointId, this.operatorDescription, states);
   }
 
@@ -127,7 +165,7 @@ export class OperatorStateBackend {
       });
     }
     if (this.restored) throw new WeirError('RESTORE_FAILED', `the operator state of ${where} was restored twice`, { hint: 'this is a bug in the task runtime: restore once, before open(); please report it' });
-    if (Array.from(this.states.values()).some(({ elements }) => elements.length > 0)) {
+    if (Array.from(this.states.values()).some((registered) => currentElements(registered).length > 0)) {
       throw new WeirError('RESTORE_FAILED', `cannot restore the operator state of ${where}: state was written before the restore`, {
         hint: 'this is a bug in the task runtime: restore before the operator processes anything; please report it',
       });
@@ -151,8 +189,14 @@ export class OperatorStateBackend {
       }
     });
     for (const [name, { meta, perSubtask }] of byName) {
-      const elements = meta.mode === 'union' ? perSubtask.flat() : splitShare(perSubtask, subtaskIndex, parallelism);
+      const elements =
+        meta.mode === 'union' ? perSubtask.flat() : meta.mode === 'broadcast' ? (perSubtask[subtaskIndex % perSubtask.length] ?? []) : splitShare(perSubtask, subtaskIndex, parallelism);
       const existing = this.states.get(name);
+      if (existing?.state instanceof HeapBroadcastState) {
+        const migrate = this.restoreAction(meta, existing.meta, existing.serializer);
+        existing.state.putAll((migrate === undefined ? elements : elements.map(migrate)) as [unknown, unknown][]);
+        continue;
+      }
       if (existing !== undefined) {
         const migrate = this.restoreAction(meta, existing.meta, existing.serializer);
         existing.elements = migrate === undefined ? elements : elements.map(migrate);
@@ -171,7 +215,7 @@ export class OperatorStateBackend {
   private getState<T>(descriptor: ListStateDescriptor<T>, mode: OperatorStateMode): ListState<T> {
     this.checkNotDisposed(`operator state '${descriptor.name}'`);
     const existing = this.states.get(descriptor.name);
-    if (existing?.state !== undefined && existing.meta.mode === mode) return existing.state as OperatorListState<T>;
+    if (existing?.state instanceof OperatorListState && existing.meta.mode === mode) return existing.state as OperatorListState<T>;
     const serializer = (descriptor.serializer ?? Types.generic());
     const meta: OperatorStateMetaInfo = { name: descriptor.name, mode, element: serializer.describe() };
     if (existing?.state !== undefined) {
@@ -195,14 +239,14 @@ export class OperatorStateBackend {
     const subject = `operator state '${current.name}' of ${this.operatorDescription}`;
     if (stored.mode !== current.mode) {
       throw new WeirError('RESTORE_FAILED', `cannot restore ${subject}: the snapshot holds it as ${modeName(stored.mode)}, but it is now requested as ${modeName(current.mode)}`, {
-        hint: `request it with ${stored.mode === 'union' ? 'getUnionListState' : 'getListState'} again, or give the new state another name (it then starts empty)`,
+        hint: `request it with ${stored.mode === 'union' ? 'getUnionListState' : stored.mode === 'broadcast' ? 'getBroadcastState' : 'getListState'} again, or give the new state another name (it then starts empty)`,
       });
     }
     const compatibility = checkCompatibility(stored.element, current.element);
     if (compatibility.kind === 'incompatible') {
       throw new WeirError('RESTORE_FAILED', `cannot restore ${subject}: its list element type changed incompatibly: ${compatibility.reason}`, {
         hint:
-          'keep the stored type or change it compatibly (add Types.optional fields, remove fields, widen int to number, or use Types.generic()); ' +
+          'keep the stored type or change it compatibly (add or remove fields, make a field optional, widen int to number, or use Types.generic()); ' +
           'to drop the stored values instead, give the state a new name (it then starts empty)',
       });
     }
@@ -309,8 +353,11 @@ export class OperatorStateSnapshot {
   }
 }
 
-/** The states of one operator state snapshot, decoded with the serializers it was written with. */
-function readOperatorStateSnapshot(bytes: Uint8Array, where: string): { meta: OperatorStateMetaInfo; elements: unknown[] }[] {
+/**
+ * The states of one operator state snapshot, decoded with the serializers it was written with.
+ * `where` names the snapshot in errors (CHECKPOINT_CORRUPT for damaged bytes).
+ */
+export function readOperatorStateSnapshot(bytes: Uint8Array, where: string): { meta: OperatorStateMetaInfo; elements: unknown[] }[] {
   const corrupt = (what: string, cause?: unknown, hint?: string): WeirError =>
     new WeirError('CHECKPOINT_CORRUPT', `cannot restore ${where}: ${what}`, {
       cause,
@@ -356,7 +403,7 @@ function parseMetas(parsed: unknown): OperatorStateMetaInfo[] {
   if (!Array.isArray(states)) throw new Error('its metadata lacks the list of states');
   for (const meta of states as Partial<Record<keyof OperatorStateMetaInfo, unknown>>[]) {
     const element = meta.element as { type?: unknown } | null | undefined;
-    if (typeof meta.name !== 'string' || (meta.mode !== 'split' && meta.mode !== 'union') || typeof element?.type !== 'string') {
+    if (typeof meta.name !== 'string' || (meta.mode !== 'split' && meta.mode !== 'union' && meta.mode !== 'broadcast') || typeof element?.type !== 'string') {
       throw new Error('a state entry lacks a name, mode or element type');
     }
   }
@@ -374,7 +421,7 @@ function splitShare(perSubtask: readonly unknown[][], index: number, parallelism
 }
 
 function modeName(mode: OperatorStateMode): string {
-  return mode === 'union' ? 'union list state' : 'split list state';
+  return mode === 'union' ? 'union list state' : mode === 'broadcast' ? 'broadcast state' : 'split list state';
 }
 
 /** A fresh array of `values` (never the caller's own array, which the caller may go on mutating). */

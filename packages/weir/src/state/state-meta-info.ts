@@ -7,6 +7,7 @@ import { WeirError, describeCause } from '../core/errors.ts';
 import { DataInput } from '../types/data-input.ts';
 import { DataOutput } from '../types/data-output.ts';
 import { checkCompatibility, serializerFromDescription } from '../types/serializer-from-description.ts';
+import { withDefaults } from '../types/type-defaults.ts';
 import type { TypeDescription, TypeSerializer } from '../types/type-serializer.ts';
 import { Types } from '../types/types.ts';
 import type { StateDescriptor, StateKind } from './state-descriptors.ts';
@@ -150,8 +151,8 @@ export function checkStateRestore(stored: StateMetaInfo, current: StateMetaInfo,
     if (compatibility.kind === 'incompatible') {
       throw new WeirError('RESTORE_FAILED', `cannot restore ${subject}: its ${label} type changed incompatibly: ${compatibility.reason}`, {
         hint:
-          'keep the stored type or change it compatibly (add Types.optional fields, remove fields, widen int to number, or use Types.generic()); ' +
-          'to drop the stored values instead, give the state a new name (it then starts empty)',
+          'keep the stored type or change it compatibly (add or remove fields, make a field optional, widen int to number, or use Types.generic()); ' +
+          'to drop the stored values instead, give the state a new name (it then starts empty), or start without the savepoint'
       });
     }
     if (compatibility.kind === 'compatible-after-migration') for (const change of compatibility.changes) changes.push(`${label}: ${change}`);
@@ -160,16 +161,18 @@ export function checkStateRestore(stored: StateMetaInfo, current: StateMetaInfo,
 }
 
 /**
- * The function that turns a value read with a stored layout into a value of `current`'s type: it
- * writes the value with `current` (which drops removed fields and leaves added optional ones absent)
- * and reads it back. Throws RESTORE_FAILED naming the state when a value does not fit.
+ * The function that turns a value read with a stored layout into a value of `current`'s type: it gives
+ * added fields their defaults, writes the value with `current` (which drops removed fields and leaves
+ * added optional ones absent) and reads it back. Throws RESTORE_FAILED naming the state when a value
+ * does not fit.
  */
 export function migrationOf(current: TypeSerializer<unknown>, subject: string): (value: unknown) => unknown {
   const out = new DataOutput();
+  const description = current.describe();
   return (value) => {
     out.reset();
     try {
-      current.write(value, out);
+      current.write(withDefaults(description, value), out);
     } catch (error) {
       throw new WeirError('RESTORE_FAILED', `cannot migrate ${subject} to its new type: ${describeCause(error)}`, {
         cause: error,

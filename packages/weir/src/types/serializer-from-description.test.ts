@@ -111,10 +111,9 @@ test('adding an optional field or removing a field is a migration that lists eac
   });
 });
 
-test('adding a required field is incompatible, because stored values have nothing to put in it', () => {
-  const result = checkCompatibility(Types.object({ id: Types.string }).describe(), Types.object({ id: Types.string, age: Types.int }).describe());
-  assert.equal(result.kind, 'incompatible');
-  assert.match(result.kind === 'incompatible' ? result.reason : '', /field 'age' was added as int.*Types\.optional/);
+test('adding a required field is a migration: restored values get the type default', () => {
+  const result = checkCompatibility(Types.object({ id: Types.string }).describe(), Types.object({ id: Types.string, age: Types.int, tags: Types.array(Types.string) }).describe());
+  assert.deepEqual(result, { kind: 'compatible-after-migration', changes: ["field 'age' added (restored values get 0)", "field 'tags' added (restored values get [])"] });
 });
 
 test('reordering fields is a migration, because the binary layout follows field order', () => {

@@ -3,6 +3,7 @@
  * restored snapshot's types can be read by the job's current types.
  */
 import { WeirError } from '../core/errors.ts';
+import { formatDefaultValue } from './type-defaults.ts';
 import { formatTypeDescription } from './type-serializer.ts';
 import type { TypeDescription, TypeSerializer } from './type-serializer.ts';
 import { Types } from './types.ts';
@@ -76,10 +77,11 @@ function malformed(path: string, problem: string): never {
 }
 
 /**
- * Whether values stored with type `stored` can be restored into type `current`. Adding an optional
- * field, removing a field, reordering fields, making a type optional, widening int to number and
- * changing a type to generic are migrations. Adding a required field is incompatible (stored values
- * have nothing to put in it), as is changing a field's type.
+ * Whether values stored with type `stored` can be restored into type `current` (Flink's
+ * TypeSerializerSnapshot compatibility). Adding a field (restored values get its type's default, see
+ * `defaultValueOf`, or `undefined` when it is optional), removing a field (its values are dropped),
+ * reordering fields, making a type optional, widening int to number and changing a type to generic are
+ * migrations. Changing a field's type otherwise is incompatible.
  *
  * @example
  * checkCompatibility(Types.object({ age: Types.string }).describe(), Types.object({ age: Types.number }).describe());
@@ -158,10 +160,7 @@ function compareObjects(
     if (Object.hasOwn(stored, name)) continue;
     const added = current[name] as TypeDescription;
     const field = joinField(path, name);
-    if (added.type !== 'optional' && added.type !== 'generic') {
-      return `field '${field}' was added as ${formatTypeDescription(added)}, which stored values do not have; declare it Types.optional(...) to restore this state`;
-    }
-    changes.push(`field '${field}' added`);
+    changes.push(added.type === 'optional' || added.type === 'generic' ? `field '${field}' added` : `field '${field}' added (restored values get ${formatDefaultValue(added)})`);
   }
   const kept = currentNames.filter((name) => Object.hasOwn(stored, name));
   const keptBefore = storedNames.filter((name) => Object.hasOwn(current, name));
