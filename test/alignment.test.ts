@@ -33,9 +33,14 @@ test('aligned checkpoints that switch to unaligned after the aligned-checkpoint-
 });
 
 test('AT_LEAST_ONCE checkpoints lose nothing but count the records after the barrier twice', async () => {
-  const counts = await runMode('AT_LEAST_ONCE', dir, perPartition);
+  // A longer input, so the fast partition is still running when the first checkpoint completes even on
+  // a busy machine: only records sent past a barrier can be counted twice.
+  const longer = mkdtempSync(join(tmpdir(), 'weir-alignment-alo-'));
+  after(() => rmSync(longer, { recursive: true, force: true }));
+  const longerTruth = writeViews(longer, 3 * perPartition);
+  const counts = await runMode('AT_LEAST_ONCE', longer, 3 * perPartition);
   let extra = 0;
-  for (const [app, count] of truth) {
+  for (const [app, count] of longerTruth) {
     const got = counts.get(app) ?? 0;
     assert.ok(got >= count, `${app}: ${got} < ${count}: a record was lost`);
     extra += got - count;

@@ -109,6 +109,8 @@ test("a CheckpointedFunction's operator state comes back, and is spread over the
   const count = 60_000;
   const args = await checkpointThenCancel(job, 'operator-state', 2, count);
   const result = await runJob(job, { parallelism: 3, args, configuration: {}, fromCheckpoint: 'latest' });
-  const seen = result.getCollected<[number, number]>('seen');
+  // The sink's table keeps the rows the first run committed; those of map subtasks that saw nothing
+  // after the restore still carry the old parallelism.
+  const seen = result.getCollected<[number, number, number]>('seen').filter(([, , parallelism]) => parallelism === 3);
   assert.equal(seen.reduce((sum, [, n]) => sum + n, 0), count);
 });

@@ -6,7 +6,8 @@
 import { CollectSink, DataGeneratorSource, ListStateDescriptor, RichMapFunction, Types, defineJob } from 'weir';
 import type { CheckpointedFunction, FunctionInitializationContext, ListState } from 'weir';
 
-class CountSeen extends RichMapFunction<number, [number, number]> implements CheckpointedFunction {
+/** `[subtask, records seen, parallelism]`: the parallelism tells rows of a restored run from older ones. */
+class CountSeen extends RichMapFunction<number, [number, number, number]> implements CheckpointedFunction {
   #state!: ListState<number>;
   #seen = 0;
 
@@ -19,9 +20,10 @@ class CountSeen extends RichMapFunction<number, [number, number]> implements Che
     this.#state.update([this.#seen]);
   }
 
-  map(): [number, number] {
+  map(): [number, number, number] {
     this.#seen++;
-    return [this.getRuntimeContext().getTaskInfo().indexOfThisSubtask, this.#seen];
+    const info = this.getRuntimeContext().getTaskInfo();
+    return [info.indexOfThisSubtask, this.#seen, info.numberOfParallelSubtasks];
   }
 }
 
@@ -32,7 +34,7 @@ export const job = defineJob('operator-state', (env, params) => {
   env
     .fromSource(new DataGeneratorSource((i) => i, { count: params.getInt('count'), recordsPerSecond: params.getNumber('rate'), outputType: Types.number }), 'numbers')
     .uid('numbers')
-    .map(new CountSeen(), Types.tuple(Types.number, Types.number))
+    .map(new CountSeen(), Types.tuple(Types.number, Types.number, Types.number))
     .uid('count-seen')
-    .sinkTo(new CollectSink<[number, number]>('seen', { upsertKey: ([subtask]) => subtask }));
+    .sinkTo(new CollectSink<[number, number, number]>('seen', { upsertKey: ([subtask]) => subtask }));
 });

@@ -9,7 +9,7 @@ import { describeJobGraph } from '../graph/job-graph.ts';
 import { JobParameters } from '../api/job-parameters.ts';
 import { loadConfigFile } from '../cluster/config-file.ts';
 import { jobModuleUrl, loadJob, type JobSubmission } from '../cluster/job-loader.ts';
-import { MiniCluster } from '../cluster/mini-cluster.ts';
+import { MiniCluster, type JobClient } from '../cluster/mini-cluster.ts';
 import { parseCommand, type ParsedCommand } from './args.ts';
 import { formatPlan } from './format-plan.ts';
 import { startProgressReporter } from './progress-reporter.ts';
@@ -139,29 +139,30 @@ async function run(parsed: ParsedCommand): Promise<number> {
   if (parsed.options['--jobmanager'] !== undefined) {
     throw new WeirError('INVALID_OPTION', '--jobmanager needs --detached: without it, weir run runs the job in this process', { hint: 'weir run --detached --jobmanager host:port <job-file>' });
   }
-  // Ctrl-C while the job starts cancels it as soon as it exists.
-  let interrupted = false;
-  const early = (): void => {
-    interrupted = true;
-  };
-  process.once('SIGINT', early);
-  process.once('SIGTERM', early);
-  let client;
-  try {
-    client = await new MiniCluster().submit(submissionOf(parsed));
-  } finally {
-    process.off('SIGINT', early);
-    process.off('SIGTERM', early);
-  }
-  const progress = startProgressReporter(client);
+  // One handler for the whole run: Ctrl-C while the job starts cancels it as soon as it exists.
+  let client: JobClient | undefined;
   let cancelled = false;
   const stop = (): void => {
+    if (cancelled || client === undefined) return;
     cancelled = true;
     process.stderr.write(`\ncancelling job '${client.jobName}' (${client.jobId})\n`);
     void client.cancel();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    client = await new MiniCluster().submit(submissionOf(parsed));
+  } catch (error) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw error;
+  }
+  const progress = startProgressReporter(client);
   if (interrupted) stop();
   try {
     // The status line is cleared before the job's last words.
@@ -173,8 +174,8 @@ async function run(parsed: ParsedCommand): Promise<number> {
     process.stderr.write(`Job '${client.jobName}' (${client.jobId}) cancelled\n`);
     return 130;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 
