@@ -4,7 +4,8 @@
  * `--upsert true` for an upsert on id). On the first attempt, once a checkpoint completed, every map
  * subtask throws at its first record from `--fail-at` on, or ends its worker thread there (`--crash-at`,
  * no close: open transactions die with their connections), so the restart restores a checkpoint and
- * replays what came after it; `--marker` names a file written when the failure is injected.
+ * replays what came after it; `--marker` names a file written when the failure is injected. `--rate`
+ * (records per second; unthrottled without it), `--batch-size`, `--max-buffered-batches`, `--interval`.
  */
 import { writeFileSync } from 'node:fs';
 import { DataGeneratorSource, MariaDbSink, PostgresSink, RichMapFunction, Types, defineJob, randomInt } from 'weir';
@@ -65,12 +66,13 @@ export const job = defineJob('sql-sink', (env, params) => {
     deliveryGuarantee: params.getRequired('guarantee') as 'EXACTLY_ONCE' | 'AT_LEAST_ONCE',
     upsertKey: params.get('upsert') === 'true' ? ['id'] : undefined,
     batchSize: params.getInt('batch-size', 500),
+    maxBufferedBatches: params.get('max-buffered-batches') === undefined ? undefined : params.getInt('max-buffered-batches'),
     transactionalIdPrefix: params.get('prefix'),
     retryBackoffMs: 50,
   };
   const sink = params.getRequired('product') === 'postgres' ? new PostgresSink(options) : new MariaDbSink(options);
   env
-    .fromSource(new DataGeneratorSource(reading, { count: params.getInt('count'), recordsPerSecond: params.getNumber('rate'), outputType: READING }), 'readings')
+    .fromSource(new DataGeneratorSource(reading, { count: params.getInt('count'), recordsPerSecond: params.get('rate') === undefined ? undefined : params.getNumber('rate'), outputType: READING }), 'readings')
     .uid('readings')
     .map(new FailOnce(failAt === undefined ? undefined : Number(failAt), crashAt === undefined ? undefined : Number(crashAt), params.get('marker')), READING)
     .uid('fail-once')

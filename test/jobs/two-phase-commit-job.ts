@@ -144,7 +144,12 @@ class StoreSink implements TwoPhaseCommittingSink<number, string> {
   async abortLingering(context: CommittingSinkContext): Promise<void> {
     const store = new Store(this.#dir);
     for (const txn of readdirSync(join(this.#dir, 'prepared'))) {
-      if (txn.endsWith('.tmp') || txnSubtask(txn) % context.parallelism !== context.subtaskIndex) continue;
+      if (txnSubtask(txn) % context.parallelism !== context.subtaskIndex) continue;
+      // a pre-commit cut short between writing and renaming (its worker was terminated): not a transaction, just gone
+      if (txn.endsWith('.tmp')) {
+        await unlink(store.prepared(txn));
+        continue;
+      }
       await unlink(store.prepared(txn));
       store.log({ event: 'abort', txn, subtask: context.subtaskIndex, attempt: context.attemptNumber });
     }

@@ -441,6 +441,7 @@ export function runSqlSinkContract(harness: SqlSinkHarness): void {
       [{ upsertKey: [] }, /option 'upsertKey'/],
       [{ deliveryGuarantee: 'EXACTLY_ONCE_PLEASE' }, /option 'deliveryGuarantee'/],
       [{ batchSize: 0 }, /option 'batchSize'/],
+      [{ maxBufferedBatches: 0 }, /option 'maxBufferedBatches'/],
       [{ maxRetries: -1 }, /option 'maxRetries'/],
       [{ transactionalIdPrefix: 'has space' }, /option 'transactionalIdPrefix'/],
       [{ connection: 42 }, /option 'connection'/],

@@ -36,6 +36,12 @@ export interface SqlSinkOptions<T> {
   readonly batchSize?: number | undefined;
   /** Writes buffered rows this long after the first of them arrived; 0 (default): only on batch size and checkpoints. */
   readonly batchIntervalMs?: number | undefined;
+  /**
+   * Batches a subtask may have handed to the database and not yet written (running or waiting) before
+   * it takes no more input (default 2): however slow the database, a subtask holds at most this many + 1
+   * batches of `batchSize` rows, and one batch of input.
+   */
+  readonly maxBufferedBatches?: number | undefined;
   /** Retries of a failed connection or transient error before the sink fails the task (default 3). */
   readonly maxRetries?: number | undefined;
   /** The first retry waits this long; each further retry waits twice as long as the one before (default 1000). */
@@ -62,6 +68,7 @@ export interface ResolvedSqlSinkOptions<T> {
   readonly upsertKey: readonly string[] | undefined;
   readonly batchSize: number;
   readonly batchIntervalMs: number;
+  readonly maxBufferedBatches: number;
   readonly maxRetries: number;
   readonly retryBackoffMs: number;
   readonly connectTimeoutMs: number;
@@ -69,6 +76,7 @@ export interface ResolvedSqlSinkOptions<T> {
 }
 
 export const DEFAULT_BATCH_SIZE = 5000;
+export const DEFAULT_MAX_BUFFERED_BATCHES = 2;
 export const DEFAULT_MAX_RETRIES = 3;
 export const DEFAULT_RETRY_BACKOFF_MS = 1000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -103,6 +111,8 @@ export function resolveSqlSinkOptions<T>(options: SqlSinkOptions<T>, where: stri
     upsertKey,
     batchSize: options.batchSize === undefined ? DEFAULT_BATCH_SIZE : checkInteger('batchSize', options.batchSize, 1, 10_000_000, where),
     batchIntervalMs: options.batchIntervalMs === undefined ? 0 : checkInteger('batchIntervalMs', options.batchIntervalMs, 0, 86_400_000, where),
+    maxBufferedBatches:
+      options.maxBufferedBatches === undefined ? DEFAULT_MAX_BUFFERED_BATCHES : checkInteger('maxBufferedBatches', options.maxBufferedBatches, 1, 1000, where),
     maxRetries: options.maxRetries === undefined ? DEFAULT_MAX_RETRIES : checkInteger('maxRetries', options.maxRetries, 0, 100, where),
     retryBackoffMs: options.retryBackoffMs === undefined ? DEFAULT_RETRY_BACKOFF_MS : checkInteger('retryBackoffMs', options.retryBackoffMs, 0, 600_000, where),
     connectTimeoutMs:

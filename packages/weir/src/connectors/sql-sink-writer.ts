@@ -2,7 +2,8 @@
  * @module SqlSinkWriter: the delivery logic the SQL sinks share. Rows are buffered and written in
  * multi-row statements per batch; NONE and AT_LEAST_ONCE commit each statement on its own (AT_LEAST_ONCE
  * also at every checkpoint), EXACTLY_ONCE writes a checkpoint's rows into one transaction and prepares it
- * in `prepareCommit`.
+ * in `prepareCommit`. At most `maxBufferedBatches` batches wait for the database (in flight or queued)
+ * in every guarantee: beyond that the writer is unavailable and its task takes no more input.
  */
 import { WeirError } from '../core/errors.ts';
 import type { CommittingSinkContext, CommittingSinkWriter } from '../operators/sink.ts';
@@ -42,6 +43,8 @@ export class SqlSinkWriter<T> implements CommittingSinkWriter<T, SqlTransactionC
   #buffer: Row[] = [];
   #failure: WeirError | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The batch interval passed while no batch had room: the buffered rows go with the next room. */
+  #intervalDue = false;
   #lastCheckpointId: number;
   #closed = false;
   /** EXACTLY_ONCE: the transaction new rows go into; opened with the first batch after a checkpoint. */
@@ -55,6 +58,10 @@ export class SqlSinkWriter<T> implements CommittingSinkWriter<T, SqlTransactionC
   /** NONE / AT_LEAST_ONCE: the autocommit connection. */
   #session: SqlSinkSession | undefined;
   #sessionBusy = false;
+  /** Batches handed to the database and not yet written or failed (in flight or waiting), in every guarantee. */
+  #queued = 0;
+  /** Set by the runtime (see `SinkWriter.onAvailable`). */
+  onAvailable: (() => void) | undefined = undefined;
 
   constructor(setup: SqlSinkWriterSetup<T>) {
     this.#options = setup.options;
@@ -84,15 +91,26 @@ export class SqlSinkWriter<T> implements CommittingSinkWriter<T, SqlTransactionC
       );
     }
     this.#buffer.push(row);
-    if (this.#buffer.length >= this.#options.batchSize) {
-      this.#sendBuffer();
-    } else if (this.#options.batchIntervalMs > 0 && this.#timer === undefined) {
+    // without room, the rows wait for a batch to be written (#batchDone); the task stops taking input meanwhile
+    if (this.#buffer.length >= this.#options.batchSize) this.#sendFullBatches();
+    if (this.#buffer.length > 0 && this.#options.batchIntervalMs > 0 && this.#timer === undefined && !this.#intervalDue) {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
-        if (!this.#closed && this.#failure === undefined) this.#sendBuffer();
+        if (this.#closed || this.#failure !== undefined) return;
+        this.#sendFullBatches();
+        if (this.#hasRoom()) this.#sendBuffer();
+        else this.#intervalDue = true;
       }, this.#options.batchIntervalMs);
       this.#timer.unref();
     }
+  }
+
+  /**
+   * False while `maxBufferedBatches` batches wait for the database. A failed (or closed) writer is
+   * available: the next `write` reports the failure.
+   */
+  isAvailable(): boolean {
+    return this.#hasRoom() || this.#failure !== undefined || this.#closed;
   }
 
   /**
@@ -155,6 +173,22 @@ export class SqlSinkWriter<T> implements CommittingSinkWriter<T, SqlTransactionC
     await Promise.all(idle.map((s) => s.close().catch(() => s.destroy())));
   }
 
+  #hasRoom(): boolean {
+    return this.#queued < this.#options.maxBufferedBatches;
+  }
+
+  /** A batch was written (or failed): rows that waited for room go now, and a task that waited is woken. */
+  #batchDone(): void {
+    const wasFull = !this.#hasRoom();
+    this.#queued--;
+    if (this.#closed) return;
+    if (this.#failure === undefined) {
+      this.#sendFullBatches();
+      if (this.#intervalDue && this.#hasRoom()) this.#sendBuffer();
+    }
+    if (wasFull && this.isAvailable()) this.onAvailable?.();
+  }
+
   #throwIfFailed(): void {
     if (this.#failure !== undefined) throw this.#failure;
   }
@@ -165,13 +199,42 @@ export class SqlSinkWriter<T> implements CommittingSinkWriter<T, SqlTransactionC
     return failure;
   }
 
-  /** Hands the buffered rows to the database: the open transaction (EXACTLY_ONCE) or a new batch. */
+  /**
+   * Hands every buffered row to the database, room or not (a checkpoint, the end of input; the batch
+   * interval when there is room), in batches of at most `batchSize` rows: each counts against
+   * `maxBufferedBatches`.
+   */
   #sendBuffer(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#buffer.length === 0) return;
-    const rows = this.#deduplicate(this.#buffer);
+    this.#intervalDue = false;
+    const size = this.#options.batchSize;
+    const rows = this.#buffer;
+    if (rows.length === 0) return;
     this.#buffer = [];
+    if (rows.length <= size) {
+      this.#send(rows);
+      return;
+    }
+    for (let i = 0; i < rows.length; i += size) this.#send(rows.slice(i, i + size));
+  }
+
+  /** Hands full batches of `batchSize` rows to the database while there is room; the rest stays buffered. */
+  #sendFullBatches(): void {
+    const size = this.#options.batchSize;
+    while (this.#buffer.length >= size && this.#hasRoom()) {
+      if (this.#buffer.length === size) {
+        this.#sendBuffer();
+        return;
+      }
+      // more than a batch waited for room (the rest of an input batch): one batch now, the rest with the next room
+      this.#send(this.#buffer.splice(0, size));
+    }
+  }
+
+  /** One batch into the open transaction (EXACTLY_ONCE) or as its own statements. */
+  #send(buffered: Row[]): void {
+    const rows = this.#deduplicate(buffered);
     if (this.#options.deliveryGuarantee === 'EXACTLY_ONCE') this.#writeIntoTransaction(rows);
     else this.#writeBatch(rows);
   }
@@ -200,36 +263,47 @@ export class SqlSinkWriter<T> implements CommittingSinkWriter<T, SqlTransactionC
   // --- NONE / AT_LEAST_ONCE ---
 
   #writeBatch(rows: readonly Row[]): void {
-    this.#batches = this.#batches.then(async () => {
-      if (this.#failure !== undefined || this.#closed) return;
+    const previous = this.#batches;
+    this.#queued++;
+    this.#batches = (async () => {
       try {
-        await retryWithBackoff(
-          this.#policy,
-          (error) => isRetriableSqlError(this.#database, error),
-          async () => {
-            this.#session ??= await connectSession(this.#database);
-            const session = this.#session;
-            this.#sessionBusy = true;
-            try {
-              for (const statement of this.#statements(session, rows)) await session.writeRows(statement);
-            } catch (error) {
-              if (this.#database.isTransient(error)) {
-                // a new connection for the retry: this one may be broken
-                this.#session = undefined;
-                session.destroy();
-              }
-              throw error;
-            } finally {
-              this.#sessionBusy = false;
-            }
-          },
-        );
-      } catch (error) {
-        if (!this.#closed) throw this.#fail(`write ${rows.length} rows`, error);
+        await previous;
+        if (this.#failure !== undefined || this.#closed) return;
+        await this.#writeBatchNow(rows);
+      } finally {
+        this.#batchDone();
       }
-    });
+    })();
     // the failure is kept in #failure and thrown by the next write, flush or prepareCommit
     this.#batches.catch(() => undefined);
+  }
+
+  async #writeBatchNow(rows: readonly Row[]): Promise<void> {
+    try {
+      await retryWithBackoff(
+        this.#policy,
+        (error) => isRetriableSqlError(this.#database, error),
+        async () => {
+          this.#session ??= await connectSession(this.#database);
+          const session = this.#session;
+          this.#sessionBusy = true;
+          try {
+            for (const statement of this.#statements(session, rows)) await session.writeRows(statement);
+          } catch (error) {
+            if (this.#database.isTransient(error)) {
+              // a new connection for the retry: this one may be broken
+              this.#session = undefined;
+              session.destroy();
+            }
+            throw error;
+          } finally {
+            this.#sessionBusy = false;
+          }
+        },
+      );
+    } catch (error) {
+      if (!this.#closed) throw this.#fail(`write ${rows.length} rows`, error);
+    }
   }
 
   // --- EXACTLY_ONCE ---
@@ -273,16 +347,23 @@ export class SqlSinkWriter<T> implements CommittingSinkWriter<T, SqlTransactionC
   #writeIntoTransaction(rows: readonly Row[]): void {
     const transaction = (this.#transaction ??= this.#openTransaction());
     transaction.rows += rows.length;
-    transaction.work = transaction.work.then(async () => {
-      if (this.#failure !== undefined) throw this.#failure;
-      const session = await transaction.session;
+    const previous = transaction.work;
+    this.#queued++;
+    transaction.work = (async () => {
       try {
-        for (const statement of this.#statements(session, rows)) await session.writeRows(statement);
-      } catch (error) {
-        // the transaction is lost with its connection or aborted by the error: only a restore can redo its rows
-        throw this.#fail(`write ${rows.length} rows into transaction '${formatTransactionalId(transaction.id)}'`, error);
+        await previous;
+        if (this.#failure !== undefined) throw this.#failure;
+        const session = await transaction.session;
+        try {
+          for (const statement of this.#statements(session, rows)) await session.writeRows(statement);
+        } catch (error) {
+          // the transaction is lost with its connection or aborted by the error: only a restore can redo its rows
+          throw this.#fail(`write ${rows.length} rows into transaction '${formatTransactionalId(transaction.id)}'`, error);
+        }
+      } finally {
+        this.#batchDone();
       }
-    });
+    })();
     transaction.work.catch(() => undefined);
   }
 

@@ -467,3 +467,46 @@ describe('a plain sink at checkpoints', () => {
     assert.throws(() => operator.snapshotStateAsync(CheckpointId(2)), (error: unknown) => error instanceof WeirError && /sink 'store' \(uid store\).*flush\(\).*broken pipe/.test(error.message));
   });
 });
+
+describe('a sink writer with backpressure', () => {
+  test('the operator hands onAvailable to the writer and answers with its availability', async () => {
+    let available = true;
+    const writer: SinkWriter<number> = {
+      write() {},
+      flush() {},
+      close() {},
+      isAvailable: () => available,
+    };
+    const operator = await openSubtask<number>({ name: 'slow', createWriter: () => writer });
+    let woken = 0;
+    assert.equal(operator.watchAvailability(() => woken++), true);
+    assert.equal(operator.isAvailable(), true);
+    available = false;
+    assert.equal(operator.isAvailable(), false);
+    available = true;
+    writer.onAvailable?.();
+    assert.equal(woken, 1, 'the callback the task gave reached the writer');
+    assert.equal(operator.isAvailable(), true);
+  });
+
+  test('a writer without isAvailable is always available and gets no callback; a failing isAvailable names the operator', async () => {
+    const plain: SinkWriter<number> = { write() {}, flush() {}, close() {} };
+    const operator = await openSubtask<number>({ name: 'plain', createWriter: () => plain });
+    assert.equal(operator.watchAvailability(() => {}), false);
+    assert.equal(operator.isAvailable(), true);
+    assert.equal(plain.onAvailable, undefined);
+
+    const broken = await openSubtask<number>({
+      name: 'broken',
+      createWriter: () => ({
+        write() {},
+        flush() {},
+        close() {},
+        isAvailable(): boolean {
+          throw new Error('lost track');
+        },
+      }),
+    });
+    assert.throws(() => broken.isAvailable(), (error: unknown) => error instanceof WeirError && /sink 'store' \(uid store\).*isAvailable\(\).*lost track/.test(error.message));
+  });
+});

@@ -1,9 +1,9 @@
 /**
  * @module The sink operator: hands each record to the subtask's SinkWriter, flushes it at every
- * checkpoint and at the end. For a TwoPhaseCommittingSink it is also the committer (Flink's Sink V2 with
- * the committer in the sink task): it pre-commits at each checkpoint, keeps the committables in union
- * list state until their checkpoint completed, then commits them, and on a restore commits the restored
- * ones before the writer exists.
+ * checkpoint and at the end, and tells its task whether the writer takes more (backpressure). For a
+ * TwoPhaseCommittingSink it is also the committer (Flink's Sink V2 with the committer in the sink task):
+ * it pre-commits at each checkpoint, keeps the committables in union list state until their checkpoint
+ * completed, then commits them, and on a restore commits the restored ones before the writer exists.
  */
 import { describeCause, WeirError } from '../core/errors.ts';
 import type { CheckpointId } from '../core/ids.ts';
@@ -89,6 +89,26 @@ export class SinkOperator<T> implements OneInputStreamOperator<T, never> {
   }
 
   processWatermark(): void {}
+
+  /**
+   * Hands `onAvailable` to the writer when it has backpressure (`SinkWriter.isAvailable`) and returns
+   * true; false for a writer without it (and before `open`), which is always available.
+   */
+  watchAvailability(onAvailable: () => void): boolean {
+    const writer = this.#writer;
+    if (writer === undefined || typeof writer.isAvailable !== 'function') return false;
+    writer.onAvailable = onAvailable;
+    return true;
+  }
+
+  /** Whether the writer takes more records now (see `SinkWriter.isAvailable`); its task takes input only while it does. */
+  isAvailable(): boolean {
+    try {
+      return this.#writer?.isAvailable?.() ?? true;
+    } catch (error) {
+      throw userFunctionFailed(this.#context.description, 'isAvailable()', error);
+    }
+  }
 
   /**
    * The synchronous phase of checkpoint n: a plain sink flushes (the acknowledgement waits for it); a

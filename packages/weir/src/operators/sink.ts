@@ -15,9 +15,27 @@ export interface SinkWriterContext {
   sendEventToCoordinator(event: unknown): void;
 }
 
-/** Writes the records of one subtask. `write` is synchronous (buffer inside); I/O goes in `flush`. */
+/**
+ * Writes the records of one subtask. `write` is synchronous (buffer inside); I/O goes in `flush`. A
+ * writer whose I/O can fall behind bounds its buffer with `isAvailable` and `onAvailable` (backpressure).
+ */
 export interface SinkWriter<T> {
   write(value: T, timestamp: number | undefined): void;
+  /**
+   * Optional backpressure. False while the writer holds as much as it should (e.g. batches waiting for a
+   * slow database): its task then takes no more input, so no more `write` calls come and the slowdown
+   * travels upstream to the sources, until the writer calls `onAvailable`. The task asks before each
+   * batch of input, so the records of one batch may still arrive after it turned false. Checkpoints
+   * (`flush`, `prepareCommit`) and the end of input go on as usual. A writer without it is always
+   * available.
+   */
+  isAvailable?(): boolean;
+  /**
+   * Set by the runtime, before the first `write`, on a writer that has `isAvailable`: the writer calls it
+   * when `isAvailable()` turns true again (a call while nothing waits does no harm). A writer that does
+   * not call it stalls its task.
+   */
+  onAvailable?: (() => void) | undefined;
   /**
    * Makes buffered records durable or visible; `endOfInput` is true for the final flush. Also called
    * with false at every checkpoint (its synchronous phase): the task's acknowledgement waits for the

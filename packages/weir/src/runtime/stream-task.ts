@@ -14,6 +14,7 @@ import type { OperatorStateSnapshot } from '../state/operator-state-backend.ts';
 import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import { isCheckpointListener, isCheckpointedFunction } from '../operators/functions.ts';
+import { SinkOperator } from '../operators/sink-operator.ts';
 import { userFunctionFailed } from '../operators/user-function-error.ts';
 import type { ProcessingTimeService } from '../operators/stream-operator.ts';
 import { createOperatorChain, type OperatorChain, type TaskCounters } from './operator-chain.ts';
@@ -110,6 +111,8 @@ export abstract class StreamTask implements Runnable {
   protected chain: OperatorChain | undefined;
   #status: TaskStatus = 'CREATED';
   readonly #writers: readonly RecordWriter[];
+  /** The chain's sink operators whose writers have backpressure (`SinkWriter.isAvailable`); usually none. */
+  #sinks: readonly SinkOperator<unknown>[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #startedAt = 0;
 
@@ -172,6 +175,12 @@ export abstract class StreamTask implements Runnable {
           throw userFunctionFailed(operator.context.description, 'open()', error);
         }
       }
+      // A sink whose writer falls behind holds the input back like a channel without credit, and wakes the task.
+      const sinks: SinkOperator<unknown>[] = [];
+      for (const { instance } of chain.operators) {
+        if (instance instanceof SinkOperator && instance.watchAvailability(() => this.schedule())) sinks.push(instance as SinkOperator<unknown>);
+      }
+      this.#sinks = sinks;
       await this.initialize();
       if (this.#status !== 'INITIALIZING') return;
       this.#moveTo('RUNNING');
@@ -423,8 +432,10 @@ export abstract class StreamTask implements Runnable {
     return this.#status === 'RUNNING';
   }
 
+  /** Whether the task may take input: every output channel has credit and every backpressuring sink writer is available. */
   protected outputsAvailable(): boolean {
     for (const writer of this.#writers) if (!writer.isAvailable()) return false;
+    for (const sink of this.#sinks) if (!sink.isAvailable()) return false;
     return true;
   }
 
