@@ -107,7 +107,9 @@ export class ProgressiveTimestampsAndWatermarks<T> {
       },
       createOutputForSplit: (splitId) => this.#splitOutput(splitId),
       releaseOutputForSplit: (splitId) => {
-        if (this.#splits.delete(splitId)) this.update();
+        // Releasing the last split leaves watermark and status as they were (Flink's multiplexer does
+        // the same): going idle here would let downstream run ahead of records still in flight from it.
+        if (this.#splits.delete(splitId) && (this.#splits.size > 0 || this.#main !== undefined)) this.update();
       },
     };
     this.update();
