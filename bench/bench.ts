@@ -57,6 +57,8 @@ export interface Bench {
   /** The hand-written variant the others are compared with (`ratioToBaseline`). */
   readonly baseline?: string | undefined;
   readonly defaultEvents: number;
+  /** A variant's own default size, when the variants differ in cost (`--events` overrides it). */
+  readonly defaultEventsOf?: ((variant: string) => number) | undefined;
   readonly targets?: readonly BenchTarget[] | undefined;
   readonly columns?: readonly BenchColumn[] | undefined;
   /** Runs in the parent once per `npm run bench`, unmeasured: write input files and reference results into `context.dir`. */

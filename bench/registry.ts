@@ -5,11 +5,12 @@
 import type { Bench } from './bench.ts';
 import { checkpointOverheadBench } from './checkpoint-overhead-bench.ts';
 import { keyedCountBench } from './keyed-count-bench.ts';
+import { nexmarkBench } from './nexmark-bench.ts';
 import { pageviewsBench } from './pageviews-bench.ts';
 import { recoveryBench } from './recovery-bench.ts';
 import { sinkBench } from './sink-bench.ts';
 
-export const BENCHES: readonly Bench[] = [pageviewsBench, keyedCountBench, checkpointOverheadBench, recoveryBench, sinkBench];
+export const BENCHES: readonly Bench[] = [pageviewsBench, keyedCountBench, checkpointOverheadBench, recoveryBench, sinkBench, nexmarkBench];
 
 /** The bench called `name`; throws listing the known ones otherwise. */
 export function findBench(name: string): Bench {

@@ -67,7 +67,9 @@ export function formatTable(bench: Bench, events: number, measurements: readonly
   const widths = columns.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const lines = rows.map((row) => `  ${row.map((cell, i) => (columns[i]?.left === true ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('   ')}`.trimEnd());
   const roundsNote = rounds > 1 ? `, medians of ${rounds} runs` : '';
-  return `${bench.name}: ${bench.description}\n  ${integer(events)} events per run${roundsNote}\n\n${lines.join('\n')}\n`;
+  const sizes = [...new Set(measurements.map((m) => m.events))];
+  const sizeNote = sizes.length > 1 ? `${sizes.map(integer).join(' / ')} events per run, by variant` : `${integer(sizes[0] ?? events)} events per run`;
+  return `${bench.name}: ${bench.description}\n  ${sizeNote}${roundsNote}\n\n${lines.join('\n')}\n`;
 }
 
 export interface TargetCheck {

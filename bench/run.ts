@@ -1,9 +1,10 @@
 /**
- * @module `npm run bench -- [bench[:variant,...]...] [--json] [--events N] [--repeat K]`: runs the
+ * @module `npm run bench -- [bench[:variant,...]...] [--query V,...] [--json] [--events N] [--repeat K]`: runs the
  * named benches (default: all in bench/registry.ts), each measurement in its own child process
  * (bench/measure.ts), and prints a table per bench and whether the targets are met; `--json` prints one
  * JSON object per measurement instead (progress and targets then go to stderr). Each bench's input is
- * written before any clock starts. `--events` overrides every bench's default size; with `--repeat`,
+ * written before any clock starts. `--query` picks variants of the named benches (`nexmark --query q5`
+ * is `nexmark:q5`). `--events` overrides every bench's (and variant's) default size; with `--repeat`,
  * the variants run in K rounds (baseline first in each) and the tables show medians. A variant whose
  * result is wrong stops the run with status 1.
  */
@@ -19,7 +20,7 @@ import { checkTarget, formatTable, formatTargets, medianRates, type TargetCheck 
 
 const MEASURE = fileURLToPath(new URL('./measure.ts', import.meta.url));
 const WORK_DIR = resolve('.weir/bench');
-const USAGE = `usage: npm run bench -- [bench[:variant,...]...] [--json] [--events N] [--repeat K]
+const USAGE = `usage: npm run bench -- [bench[:variant,...]...] [--query variant,...] [--json] [--events N] [--repeat K]
 benches: ${BENCHES.map((bench) => `${bench.name} (${bench.variants.join(', ')})`).join('; ')}`;
 
 interface Selection {
@@ -74,7 +75,13 @@ function measureInChild(bench: Bench, variant: string, context: BenchContext): P
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { json: { type: 'boolean', default: false }, events: { type: 'string' }, repeat: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean', default: false },
+      events: { type: 'string' },
+      repeat: { type: 'string' },
+      query: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -85,7 +92,9 @@ async function main(): Promise<number> {
   const json = values.json;
   const events = positiveInteger('events', values.events);
   const repeat = positiveInteger('repeat', values.repeat) ?? 1;
-  const selections = positionals.length === 0 ? BENCHES.map((bench) => select(bench.name)) : positionals.map(select);
+  const query = values.query;
+  const specs = positionals.length === 0 ? BENCHES.map((bench) => bench.name) : positionals;
+  const selections = specs.map((spec) => select(query === undefined || spec.includes(':') ? spec : `${spec}:${query}`));
   // Human output on stdout; with --json, stdout carries measurements only.
   const say = (text: string): boolean => (json ? process.stderr : process.stdout).write(text);
   const progress = (text: string): boolean => process.stderr.write(text);
@@ -109,7 +118,8 @@ async function main(): Promise<number> {
         let baselineRate: number | undefined;
         for (const variant of variants) {
           progress(`${bench.name}: ${variant}${repeat > 1 ? ` (round ${round}/${repeat})` : ''}...`);
-          const measured = await measureInChild(bench, variant, context);
+          const variantEvents = events ?? bench.defaultEventsOf?.(variant) ?? context.events;
+          const measured = await measureInChild(bench, variant, { ...context, events: variantEvents });
           if (variant === bench.baseline) baselineRate = measured.eventsPerSec;
           const measurement: Measurement = {
             ...measured,

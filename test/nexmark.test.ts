@@ -83,6 +83,7 @@ test('all six queries on one source, after a failure and a restore from the late
       // ~1 s of input; each source subtask fails after 2/3 of its share on the first attempt
       throttle: 20_000,
       'fail-after': Math.floor(EVENTS / 3),
+      queries: QUERIES.map((query) => query.name).join(','),
     },
     configuration: { 'restart-strategy.type': 'fixed-delay', 'restart-strategy.fixed-delay.attempts': 2, 'restart-strategy.fixed-delay.delay': '10 ms' },
   });

@@ -87,6 +87,22 @@ function combine(a: Q17Row, b: Q17Row): Q17Row {
   };
 }
 
+let cachedKeyDay = '';
+let cachedKeyDayNumber = 0;
+
+/**
+ * The (auction, day) of a row as one number, auction × 100,000 + the day's number since the epoch: a
+ * number hashes much faster than the tuple `[auction, day]` (whose parts are turned into a string for
+ * every record), and each pair has its own.
+ */
+function groupOf(row: Q17Row): number {
+  if (row.day !== cachedKeyDay) {
+    cachedKeyDay = row.day;
+    cachedKeyDayNumber = Date.parse(row.day) / MS_PER_DAY;
+  }
+  return row.auction * 100_000 + cachedKeyDayNumber;
+}
+
 /** The key of a result row, for an upsert sink. */
 export function q17Key(row: Q17Row): string {
   return `${row.auction}|${row.day}`;
@@ -98,7 +114,7 @@ export function q17(bids: DataStream<Bid>): DataStream<Q17Row> {
     .map(statisticsOf, Q17Row)
     .name('q17-bid-statistics')
     .uid('q17-bid-statistics')
-    .keyBy((row) => [row.auction, row.day])
+    .keyBy(groupOf)
     .reduce(combine)
     .name('q17')
     .uid('q17');

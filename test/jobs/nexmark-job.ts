@@ -13,19 +13,27 @@ import {
   Types,
   ValueStateDescriptor,
   defineJob,
+  type Auction,
   type Bid,
   type Collector,
   type DataStream,
   type KeyedProcessContext,
   type ListState,
   type NexmarkEvent,
+  type Person,
   type TypeSerializer,
   type ValueState,
 } from 'weir';
-import { bidsOf, nexmarkEvents, nexmarkSettings } from '../../examples/nexmark/params.ts';
+import { auctionsOf, bidsOf, nexmarkEvents, nexmarkSettings, personsOf } from '../../examples/nexmark/params.ts';
 import { Q0Row, q0 } from '../../examples/nexmark/q0.ts';
 import { Q1Row, q1 } from '../../examples/nexmark/q1.ts';
 import { Q2Row, q2 } from '../../examples/nexmark/q2.ts';
+import { Q3Row, q3 } from '../../examples/nexmark/q3.ts';
+import { Q4Row, q4, q4Key } from '../../examples/nexmark/q4.ts';
+import { Q5Row, q5 } from '../../examples/nexmark/q5.ts';
+import { Q7Row, q7 } from '../../examples/nexmark/q7.ts';
+import { Q8Row, q8 } from '../../examples/nexmark/q8.ts';
+import { Q11Row, q11 } from '../../examples/nexmark/q11.ts';
 import { Q17Row, q17, q17Key } from '../../examples/nexmark/q17.ts';
 import { q18, q18Key } from '../../examples/nexmark/q18.ts';
 import { Q19Row, q19, q19Key } from '../../examples/nexmark/q19.ts';
@@ -129,22 +137,40 @@ function collectFinal<T>(rows: DataStream<T>, name: string, type: TypeSerializer
     .uid(`${name}-sink`);
 }
 
-const QUERIES: Record<string, (bids: DataStream<Bid>) => void> = {
-  q0: (bids) => collectAll(q0(bids), 'q0', Q0Row),
-  q1: (bids) => collectAll(q1(bids), 'q1', Q1Row),
-  q2: (bids) => collectAll(q2(bids), 'q2', Q2Row),
-  q17: (bids) => collectFinal(q17(bids), 'q17', Q17Row, q17Key),
-  q18: (bids) => collectFinal(q18(bids), 'q18', NexmarkTypes.bid, q18Key),
-  q19: (bids) => collectFinal(q19(bids), 'q19', Q19Row, q19Key),
+/** The event views, each made once and only when a query asks for it (their uids must be unique). */
+interface Views {
+  readonly bids: () => DataStream<Bid>;
+  readonly persons: () => DataStream<Person>;
+  readonly auctions: () => DataStream<Auction>;
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+const QUERIES: Record<string, (views: Views) => void> = {
+  q0: ({ bids }) => collectAll(q0(bids()), 'q0', Q0Row),
+  q1: ({ bids }) => collectAll(q1(bids()), 'q1', Q1Row),
+  q2: ({ bids }) => collectAll(q2(bids()), 'q2', Q2Row),
+  q3: ({ persons, auctions }) => collectAll(q3(persons(), auctions()), 'q3', Q3Row),
+  q4: ({ auctions, bids }) => collectFinal(q4(auctions(), bids()), 'q4', Q4Row, (row) => String(q4Key(row))),
+  q5: ({ bids }) => collectAll(q5(bids()), 'q5', Q5Row),
+  q7: ({ bids }) => collectAll(q7(bids()), 'q7', Q7Row),
+  q8: ({ persons, auctions }) => collectAll(q8(persons(), auctions()), 'q8', Q8Row),
+  q11: ({ bids }) => collectAll(q11(bids()), 'q11', Q11Row),
+  q17: ({ bids }) => collectFinal(q17(bids()), 'q17', Q17Row, q17Key),
+  q18: ({ bids }) => collectFinal(q18(bids()), 'q18', NexmarkTypes.bid, q18Key),
+  q19: ({ bids }) => collectFinal(q19(bids()), 'q19', Q19Row, q19Key),
 };
 
 export const job = defineJob('nexmark-failover', (env, params) => {
   const settings = nexmarkSettings(params);
   const events = nexmarkEvents(env, settings).map(new FailOnce(params.getInt('fail-after')), NexmarkTypes.event).uid('fail-once');
-  const bids = bidsOf(events);
+  const views: Views = { bids: once(() => bidsOf(events)), persons: once(() => personsOf(events)), auctions: once(() => auctionsOf(events)) };
   for (const query of params.get('queries', Object.keys(QUERIES).join(',')).split(',')) {
     const build = QUERIES[query];
     if (build === undefined) throw new Error(`unknown query '${query}'; known: ${Object.keys(QUERIES).join(', ')}`);
-    build(bids);
+    build(views);
   }
 });
