@@ -8,6 +8,7 @@ import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, Sour
 import { userFunctionFailed } from '../operators/user-function-error.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
 import { ReaderAvailability } from './reader-availability.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 export interface DataGeneratorSourceOptions<T> {
   /** How many records to generate (indexes 0..count-1); `Infinity` (the default) never ends. */
@@ -32,10 +33,6 @@ export interface DataGeneratorSplit extends SourceSplit {
 
 const WHERE = 'new DataGeneratorSource()';
 const RECORDS_PER_POLL = 1024;
-/** A rate-limited reader emits in bursts of about this much time's worth of records... */
-const BURST_MS = 10;
-/** ...and may catch up this much time's worth after its timer fired late or its output was busy. */
-const CATCH_UP_MS = 50;
 
 /**
  * Generates record i as `generator(i)` for i = 0, 1, 2, ... (up to `count`). Subtask s of p emits the
@@ -84,7 +81,7 @@ export class DataGeneratorSource<T> implements Source<T, DataGeneratorSplit> {
   }
 
   createReader(context: SourceReaderContext): SourceReader<T, DataGeneratorSplit> {
-    const limiter = this.#recordsPerSecond === Number.POSITIVE_INFINITY ? undefined : new RateLimiter(this.#recordsPerSecond / context.parallelism);
+    const limiter = this.#recordsPerSecond === Number.POSITIVE_INFINITY ? undefined : new TokenBucket(this.#recordsPerSecond / context.parallelism, RECORDS_PER_POLL);
     return new DataGeneratorReader(this.#generator, limiter, context.description);
   }
 }
@@ -99,7 +96,7 @@ interface SplitPosition {
 
 class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
   readonly #generator: (index: number) => T;
-  readonly #limiter: RateLimiter | undefined;
+  readonly #limiter: TokenBucket | undefined;
   readonly #description: string;
   readonly #splits: SplitPosition[] = [];
   /** The split the next poll starts with, so several splits (after a rescale) take turns. */
@@ -109,7 +106,7 @@ class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
   #timer: NodeJS.Timeout | undefined;
   readonly #availability = new ReaderAvailability();
 
-  constructor(generator: (index: number) => T, limiter: RateLimiter | undefined, description: string) {
+  constructor(generator: (index: number) => T, limiter: TokenBucket | undefined, description: string) {
     this.#generator = generator;
     this.#limiter = limiter;
     this.#description = description;
@@ -215,47 +212,6 @@ class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
   }
 }
 
-/**
- * A token bucket that never blocks: `acquire` grants what has accrued, `msUntilBurst` says when the next
- * burst is due. Bursts of ~10 ms of records keep timers at most ~100 per second at any rate.
- */
-class RateLimiter {
-  readonly #perMs: number;
-  readonly #burst: number;
-  readonly #capacity: number;
-  #tokens: number;
-  #last: number | undefined;
-
-  constructor(recordsPerSecond: number) {
-    this.#perMs = recordsPerSecond / 1000;
-    this.#burst = Math.max(1, Math.min(RECORDS_PER_POLL, Math.ceil(this.#perMs * BURST_MS)));
-    this.#capacity = Math.max(2 * this.#burst, Math.ceil(this.#perMs * CATCH_UP_MS));
-    this.#tokens = this.#burst;
-  }
-
-  /** Takes up to `max` whole tokens; 0 until a full burst has accrued, so records come in bursts. */
-  acquire(max: number, now: number): number {
-    this.#refill(now);
-    if (this.#tokens < this.#burst) return 0;
-    const granted = Math.min(max, Math.floor(this.#tokens));
-    this.#tokens -= granted;
-    return granted;
-  }
-
-  giveBack(tokens: number): void {
-    this.#tokens = Math.min(this.#capacity, this.#tokens + tokens);
-  }
-
-  msUntilBurst(now: number): number {
-    this.#refill(now);
-    return Math.max(1, Math.ceil((this.#burst - this.#tokens) / this.#perMs));
-  }
-
-  #refill(now: number): void {
-    if (this.#last !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#last) * this.#perMs);
-    this.#last = now;
-  }
-}
 
 /**
  * A random number in [0, 1) that depends only on `seed` and `index`: a hash, not a stateful generator,

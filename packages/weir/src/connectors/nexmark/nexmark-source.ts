@@ -11,6 +11,7 @@ import { NexmarkGenerator } from './nexmark-generator.ts';
 import type { NexmarkGeneratorOptions } from './nexmark-generator.ts';
 import { NexmarkTypes } from './nexmark-model.ts';
 import type { NexmarkEvent } from './nexmark-model.ts';
+import { TokenBucket } from '../token-bucket.ts';
 
 export interface NexmarkSourceOptions extends NexmarkGeneratorOptions {
   /** How many events to generate (ids 0..count-1); `Infinity` (the default) never ends. */
@@ -37,10 +38,6 @@ export interface NexmarkSplit extends SourceSplit {
 
 const WHERE = 'new NexmarkSource()';
 const EVENTS_PER_POLL = 1024;
-/** A paced reader emits in bursts of about this much time's worth of events... */
-const BURST_MS = 10;
-/** ...and catches up at most this much after its timer fired late or its output was busy. */
-const CATCH_UP_MS = 50;
 
 /**
  * Emits Nexmark events ({@link NexmarkGenerator}) with their event time as the record timestamp. Event
@@ -84,7 +81,7 @@ export class NexmarkSource implements Source<NexmarkEvent, NexmarkSplit> {
   }
 
   createReader(context: SourceReaderContext): SourceReader<NexmarkEvent, NexmarkSplit> {
-    const pacer = this.#recordsPerSecond === Number.POSITIVE_INFINITY ? undefined : new Pacer(this.#recordsPerSecond / context.parallelism);
+    const pacer = this.#recordsPerSecond === Number.POSITIVE_INFINITY ? undefined : new TokenBucket(this.#recordsPerSecond / context.parallelism, EVENTS_PER_POLL);
     return new NexmarkReader(new NexmarkGenerator(this.#options), pacer, context.description);
   }
 }
@@ -103,7 +100,7 @@ interface SplitPosition {
 
 class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
   readonly #generator: NexmarkGenerator;
-  readonly #pacer: Pacer | undefined;
+  readonly #pacer: TokenBucket | undefined;
   readonly #description: string;
   readonly #splits: SplitPosition[] = [];
   /** The split the next poll starts with, so several splits (after a rescale) take turns. */
@@ -113,7 +110,7 @@ class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
   #timer: NodeJS.Timeout | undefined;
   readonly #availability = new ReaderAvailability();
 
-  constructor(generator: NexmarkGenerator, pacer: Pacer | undefined, description: string) {
+  constructor(generator: NexmarkGenerator, pacer: TokenBucket | undefined, description: string) {
     this.#generator = generator;
     this.#pacer = pacer;
     this.#description = description;
@@ -237,47 +234,5 @@ class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
     if (!this.#waiting) return;
     this.#waiting = false;
     this.#availability.notify();
-  }
-}
-
-/**
- * A token bucket that never blocks: `acquire` grants what has accrued, `msUntilBurst` says when the
- * next burst is due. Bursts of ~10 ms of events keep timers at most ~100 per second at any rate.
- */
-class Pacer {
-  readonly #perMs: number;
-  readonly #burst: number;
-  readonly #capacity: number;
-  #tokens: number;
-  #last: number | undefined;
-
-  constructor(eventsPerSecond: number) {
-    this.#perMs = eventsPerSecond / 1000;
-    this.#burst = Math.max(1, Math.min(EVENTS_PER_POLL, Math.ceil(this.#perMs * BURST_MS)));
-    this.#capacity = Math.max(2 * this.#burst, Math.ceil(this.#perMs * CATCH_UP_MS));
-    this.#tokens = this.#burst;
-  }
-
-  /** Takes up to `max` whole tokens; 0 until a full burst has accrued, so events come in bursts. */
-  acquire(max: number, now: number): number {
-    this.#refill(now);
-    if (this.#tokens < this.#burst) return 0;
-    const granted = Math.min(max, Math.floor(this.#tokens));
-    this.#tokens -= granted;
-    return granted;
-  }
-
-  giveBack(tokens: number): void {
-    this.#tokens = Math.min(this.#capacity, this.#tokens + tokens);
-  }
-
-  msUntilBurst(now: number): number {
-    this.#refill(now);
-    return Math.max(1, Math.ceil((this.#burst - this.#tokens) / this.#perMs));
-  }
-
-  #refill(now: number): void {
-    if (this.#last !== undefined) this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#last) * this.#perMs);
-    this.#last = now;
   }
 }
