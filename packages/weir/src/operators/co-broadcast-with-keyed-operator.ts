@@ -11,22 +11,18 @@ import type { MapStateDescriptor, StateDescriptor } from '../state/state-descrip
 import type { StateOf } from '../state/state.ts';
 import type { KeyedBroadcastOnTimerContext, KeyedBroadcastProcessContext, KeyedBroadcastProcessFunction } from './broadcast-process-functions.ts';
 import { BroadcastStates } from './broadcast-states.ts';
-import { closeFunction, openFunction, type TimeDomain, type TimerService } from './functions.ts';
+import type { TimeDomain, TimerService } from './functions.ts';
 import { InternalTimerService } from './internal-timer-service.ts';
 import type { OutputTag } from './output-tag.ts';
-import { createRuntimeContext } from './runtime-context.ts';
 import type { KeyedContext, Output, StreamOperatorContext } from './stream-operator.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
-import { TwoInputWatermark, type InputIndex, type TwoInputStreamOperator } from './two-input-stream-operator.ts';
+import { TwoInputFunctionOperator } from './two-input-function-operator.ts';
 import { userFunctionFailed } from './user-function-error.ts';
 
-export class CoBroadcastWithKeyedOperator<K extends Key, IN1, IN2, OUT> implements TwoInputStreamOperator<IN1, IN2, OUT> {
-  readonly #fn: KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>;
-  readonly #context: StreamOperatorContext;
+export class CoBroadcastWithKeyedOperator<K extends Key, IN1, IN2, OUT> extends TwoInputFunctionOperator<KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>, IN1, IN2, OUT> {
   readonly #keyed: KeyedContext;
   readonly #key1: (value: IN1) => K;
   readonly #collector: TimestampedCollector<OUT>;
-  readonly #watermark: TwoInputWatermark;
   readonly #timers: InternalTimerService<VoidNamespace>;
   readonly #states: BroadcastStates;
   readonly #keyedContext: KeyedBroadcastOnTimerContext<K>;
@@ -41,16 +37,12 @@ export class CoBroadcastWithKeyedOperator<K extends Key, IN1, IN2, OUT> implemen
     keyed: KeyedContext,
     key1: (value: IN1) => K,
   ) {
-    this.#fn = fn;
-    this.#context = context;
+    super(fn, context, output);
     this.#keyed = keyed;
     this.#key1 = key1;
-    this.#watermark = new TwoInputWatermark(output, (watermark) => {
-      this.#timers.advanceWatermark(watermark);
-    });
     this.#collector = new TimestampedCollector(output);
     this.#states = new BroadcastStates(descriptors, context.operatorState, context.description);
-    this.#timers = new InternalTimerService<VoidNamespace>({
+    this.#timers = this.useTimers(new InternalTimerService<VoidNamespace>({
       name: 'timers',
       backend: keyed.backend,
       processingTimeService: context.processingTimeService,
@@ -63,7 +55,7 @@ export class CoBroadcastWithKeyedOperator<K extends Key, IN1, IN2, OUT> implemen
           this.#onTimer(timer, 'PROCESSING_TIME');
         },
       },
-    });
+    }));
     const timers = this.#timers;
     const timerService: TimerService = {
       currentProcessingTime: () => timers.currentProcessingTime(),
@@ -99,71 +91,32 @@ export class CoBroadcastWithKeyedOperator<K extends Key, IN1, IN2, OUT> implemen
     };
   }
 
-  get userFunction(): unknown {
-    return this.#fn;
-  }
-
-  async open(): Promise<void> {
-    await openFunction(this.#fn, createRuntimeContext(this.#context));
-    this.#timers.start();
-  }
-
   processElement1(value: IN1, timestamp: number): void {
     this.#keyed.backend.setCurrentKey(this.#key1(value));
     this.#collector.timestamp = timestamp;
     try {
-      this.#fn.processElement(value, this.#keyedContext, this.#collector);
+      this.fn.processElement(value, this.#keyedContext, this.#collector);
     } catch (error) {
-      throw userFunctionFailed(this.#context.description, 'processElement()', error);
+      throw userFunctionFailed(this.context.description, 'processElement()', error);
     }
   }
 
   processElement2(value: IN2, timestamp: number): void {
     this.#collector.timestamp = timestamp;
     try {
-      this.#fn.processBroadcastElement(value, this.#broadcastContext, this.#collector);
+      this.fn.processBroadcastElement(value, this.#broadcastContext, this.#collector);
     } catch (error) {
-      throw userFunctionFailed(this.#context.description, 'processBroadcastElement()', error);
+      throw userFunctionFailed(this.context.description, 'processBroadcastElement()', error);
     }
   }
-
-  processWatermark1(timestamp: number): void {
-    this.#watermark.watermark(1, timestamp);
-  }
-
-  processWatermark2(timestamp: number): void {
-    this.#watermark.watermark(2, timestamp);
-  }
-
-  processWatermarkStatus1(idle: boolean): void {
-    this.#watermark.status(1, idle);
-  }
-
-  processWatermarkStatus2(idle: boolean): void {
-    this.#watermark.status(2, idle);
-  }
-
-  endInput(input: InputIndex): void {
-    this.#watermark.endInput(input);
-  }
-
-  finish(): void {
-    this.#timers.dispose();
-  }
-
-  async close(): Promise<void> {
-    this.#timers.dispose();
-    await closeFunction(this.#fn);
-  }
-
 
   #onTimer(timer: InternalTimer<Key, VoidNamespace>, domain: TimeDomain): void {
     this.#timeDomain = domain;
     this.#collector.timestamp = domain === 'EVENT_TIME' ? timer.timestamp : NO_TIMESTAMP;
     try {
-      this.#fn.onTimer(timer.timestamp, this.#keyedContext, this.#collector);
+      this.fn.onTimer(timer.timestamp, this.#keyedContext, this.#collector);
     } catch (error) {
-      throw userFunctionFailed(this.#context.description, 'onTimer()', error);
+      throw userFunctionFailed(this.context.description, 'onTimer()', error);
     }
   }
 }

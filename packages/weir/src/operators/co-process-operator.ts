@@ -5,79 +5,39 @@
 import { WeirError } from '../core/errors.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { CoProcessFunction } from './co-functions.ts';
-import { closeFunction, openFunction, type ProcessContext, type TimerService } from './functions.ts';
+import type { ProcessContext, TimerService } from './functions.ts';
 import type { OutputTag } from './output-tag.ts';
-import { createRuntimeContext } from './runtime-context.ts';
 import type { Output, StreamOperatorContext } from './stream-operator.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
-import { TwoInputWatermark, type InputIndex, type TwoInputStreamOperator } from './two-input-stream-operator.ts';
+import { TwoInputFunctionOperator } from './two-input-function-operator.ts';
 import { userFunctionFailed } from './user-function-error.ts';
 
-export class CoProcessOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<IN1, IN2, OUT>, ProcessContext, TimerService {
-  readonly #fn: CoProcessFunction<IN1, IN2, OUT>;
-  readonly #context: StreamOperatorContext;
+export class CoProcessOperator<IN1, IN2, OUT> extends TwoInputFunctionOperator<CoProcessFunction<IN1, IN2, OUT>, IN1, IN2, OUT> implements ProcessContext, TimerService {
   readonly #output: Output<OUT>;
   readonly #collector: TimestampedCollector<OUT>;
-  readonly #watermark: TwoInputWatermark;
 
   constructor(fn: CoProcessFunction<IN1, IN2, OUT>, context: StreamOperatorContext, output: Output<OUT>) {
-    this.#fn = fn;
-    this.#context = context;
+    super(fn, context, output);
     this.#output = output;
-    this.#watermark = new TwoInputWatermark(output);
     this.#collector = new TimestampedCollector(output);
-  }
-
-  get userFunction(): unknown {
-    return this.#fn;
-  }
-
-  async open(): Promise<void> {
-    await openFunction(this.#fn, createRuntimeContext(this.#context));
   }
 
   processElement1(value: IN1, timestamp: number): void {
     this.#collector.timestamp = timestamp;
     try {
-      this.#fn.processElement1(value, this, this.#collector);
+      this.fn.processElement1(value, this, this.#collector);
     } catch (error) {
-      throw userFunctionFailed(this.#context.description, 'processElement1()', error);
+      throw userFunctionFailed(this.context.description, 'processElement1()', error);
     }
   }
 
   processElement2(value: IN2, timestamp: number): void {
     this.#collector.timestamp = timestamp;
     try {
-      this.#fn.processElement2(value, this, this.#collector);
+      this.fn.processElement2(value, this, this.#collector);
     } catch (error) {
-      throw userFunctionFailed(this.#context.description, 'processElement2()', error);
+      throw userFunctionFailed(this.context.description, 'processElement2()', error);
     }
-  }
-
-  processWatermark1(timestamp: number): void {
-    this.#watermark.watermark(1, timestamp);
-  }
-
-  processWatermark2(timestamp: number): void {
-    this.#watermark.watermark(2, timestamp);
-  }
-
-  processWatermarkStatus1(idle: boolean): void {
-    this.#watermark.status(1, idle);
-  }
-
-  processWatermarkStatus2(idle: boolean): void {
-    this.#watermark.status(2, idle);
-  }
-
-  endInput(input: InputIndex): void {
-    this.#watermark.endInput(input);
-  }
-
-  finish(): void {}
-
-  async close(): Promise<void> {
-    await closeFunction(this.#fn);
   }
 
   timestamp(): number | undefined {
@@ -94,11 +54,11 @@ export class CoProcessOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<
   }
 
   currentProcessingTime(): number {
-    return this.#context.processingTimeService.now();
+    return this.context.processingTimeService.now();
   }
 
   currentWatermark(): number {
-    return this.#watermark.current;
+    return this.watermark.current;
   }
 
   registerProcessingTimeTimer(): void {
@@ -117,9 +77,8 @@ export class CoProcessOperator<IN1, IN2, OUT> implements TwoInputStreamOperator<
     this.#timersNeedKeys();
   }
 
-
   #timersNeedKeys(): never {
-    throw new WeirError('STATE_ACCESS', `${this.#context.description}: setting timers is only supported on keyed connected streams`, {
+    throw new WeirError('STATE_ACCESS', `${this.context.description}: setting timers is only supported on keyed connected streams`, {
       hint: 'connect two keyed streams (or call keyBy(key1, key2) on the connected streams) and use a KeyedCoProcessFunction',
     });
   }

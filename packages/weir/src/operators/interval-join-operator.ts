@@ -13,14 +13,12 @@ import { MapStateDescriptor } from '../state/state-descriptors.ts';
 import type { MapState } from '../state/state.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
 import { Types } from '../types/types.ts';
-import { closeFunction, openFunction } from './functions.ts';
 import { InternalTimerService } from './internal-timer-service.ts';
 import type { ProcessJoinContext, ProcessJoinFunction } from './join-functions.ts';
 import type { OutputTag } from './output-tag.ts';
-import { createRuntimeContext } from './runtime-context.ts';
 import type { KeyedContext, Output, StreamOperatorContext } from './stream-operator.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
-import { TwoInputWatermark, type InputIndex, type TwoInputStreamOperator } from './two-input-stream-operator.ts';
+import { TwoInputFunctionOperator } from './two-input-function-operator.ts';
 import { userFunctionFailed } from './user-function-error.ts';
 
 const CLEANUP_LEFT = 'CLEANUP_LEFT';
@@ -38,14 +36,11 @@ export interface IntervalJoinOptions<IN1, IN2, K extends Key> {
   readonly rightType?: TypeSerializer<IN2> | undefined;
 }
 
-export class IntervalJoinOperator<K extends Key, IN1, IN2, OUT> implements TwoInputStreamOperator<IN1, IN2, OUT>, ProcessJoinContext {
-  readonly #fn: ProcessJoinFunction<IN1, IN2, OUT>;
-  readonly #context: StreamOperatorContext;
+export class IntervalJoinOperator<K extends Key, IN1, IN2, OUT> extends TwoInputFunctionOperator<ProcessJoinFunction<IN1, IN2, OUT>, IN1, IN2, OUT> implements ProcessJoinContext {
   readonly #keyed: KeyedContext;
   readonly #options: IntervalJoinOptions<IN1, IN2, K>;
   readonly #output: Output<OUT>;
   readonly #collector: TimestampedCollector<OUT>;
-  readonly #watermark: TwoInputWatermark;
   readonly #timers: InternalTimerService<CleanupNamespace>;
   readonly #leftBuffer: MapState<number, IN1[]>;
   readonly #rightBuffer: MapState<number, IN2[]>;
@@ -53,14 +48,10 @@ export class IntervalJoinOperator<K extends Key, IN1, IN2, OUT> implements TwoIn
   #rightTimestamp = NO_TIMESTAMP;
 
   constructor(fn: ProcessJoinFunction<IN1, IN2, OUT>, options: IntervalJoinOptions<IN1, IN2, K>, context: StreamOperatorContext, output: Output<OUT>, keyed: KeyedContext) {
-    this.#fn = fn;
+    super(fn, context, output);
     this.#options = options;
-    this.#context = context;
     this.#keyed = keyed;
     this.#output = output;
-    this.#watermark = new TwoInputWatermark(output, (watermark) => {
-      this.#timers.advanceWatermark(watermark);
-    });
     this.#collector = new TimestampedCollector(output);
     this.#leftBuffer = keyed.backend.getState(
       new MapStateDescriptor<number, IN1[]>('LEFT_BUFFER', Types.number, Types.array(options.leftType ?? Types.generic<IN1>())),
@@ -68,7 +59,7 @@ export class IntervalJoinOperator<K extends Key, IN1, IN2, OUT> implements TwoIn
     this.#rightBuffer = keyed.backend.getState(
       new MapStateDescriptor<number, IN2[]>('RIGHT_BUFFER', Types.number, Types.array(options.rightType ?? Types.generic<IN2>())),
     );
-    this.#timers = new InternalTimerService<CleanupNamespace>({
+    this.#timers = this.useTimers(new InternalTimerService<CleanupNamespace>({
       name: 'interval-join-timers',
       backend: keyed.backend,
       processingTimeService: context.processingTimeService,
@@ -79,15 +70,7 @@ export class IntervalJoinOperator<K extends Key, IN1, IN2, OUT> implements TwoIn
         },
         onProcessingTime: () => {},
       },
-    });
-  }
-
-  get userFunction(): unknown {
-    return this.#fn;
-  }
-
-  async open(): Promise<void> {
-    await openFunction(this.#fn, createRuntimeContext(this.#context));
+    }));
   }
 
   processElement1(value: IN1, timestamp: number): void {
@@ -115,35 +98,6 @@ export class IntervalJoinOperator<K extends Key, IN1, IN2, OUT> implements TwoIn
     this.#timers.registerEventTimeTimer(CLEANUP_RIGHT, lowerBound < 0 ? timestamp - lowerBound : timestamp);
   }
 
-  processWatermark1(timestamp: number): void {
-    this.#watermark.watermark(1, timestamp);
-  }
-
-  processWatermark2(timestamp: number): void {
-    this.#watermark.watermark(2, timestamp);
-  }
-
-  processWatermarkStatus1(idle: boolean): void {
-    this.#watermark.status(1, idle);
-  }
-
-  processWatermarkStatus2(idle: boolean): void {
-    this.#watermark.status(2, idle);
-  }
-
-  endInput(input: InputIndex): void {
-    this.#watermark.endInput(input);
-  }
-
-  finish(): void {
-    this.#timers.dispose();
-  }
-
-  async close(): Promise<void> {
-    this.#timers.dispose();
-    await closeFunction(this.#fn);
-  }
-
   getLeftTimestamp(): number {
     return this.#leftTimestamp;
   }
@@ -163,11 +117,11 @@ export class IntervalJoinOperator<K extends Key, IN1, IN2, OUT> implements TwoIn
   /** False for a late record (behind the watermark), which is dropped as Flink does. */
   #accept(timestamp: number): boolean {
     if (timestamp === NO_TIMESTAMP) {
-      throw new WeirError('USER_FUNCTION_FAILED', `${this.#context.description}: a record without a timestamp reached an interval join, which works in event time`, {
+      throw new WeirError('USER_FUNCTION_FAILED', `${this.context.description}: a record without a timestamp reached an interval join, which works in event time`, {
         hint: 'give both inputs event timestamps: a source that emits them, or assignTimestampsAndWatermarks(...) before the join',
       });
     }
-    return timestamp >= this.#watermark.current;
+    return timestamp >= this.watermark.current;
   }
 
   #emit(left: IN1, right: IN2, leftTimestamp: number, rightTimestamp: number): void {
@@ -175,12 +129,11 @@ export class IntervalJoinOperator<K extends Key, IN1, IN2, OUT> implements TwoIn
     this.#rightTimestamp = rightTimestamp;
     this.#collector.timestamp = Math.max(leftTimestamp, rightTimestamp);
     try {
-      this.#fn.processElement(left, right, this, this.#collector);
+      this.fn.processElement(left, right, this, this.#collector);
     } catch (error) {
-      throw userFunctionFailed(this.#context.description, 'processElement()', error);
+      throw userFunctionFailed(this.context.description, 'processElement()', error);
     }
   }
-
 
   /** A buffered timestamp can have no more partners: drop it (the timer's key is current). */
   #cleanUp(timer: InternalTimer<Key, CleanupNamespace>): void {
