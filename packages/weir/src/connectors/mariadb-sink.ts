@@ -6,15 +6,10 @@
  */
 import { createConnection } from 'mysql2/promise';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
-import type { CommittingSinkContext, DeliveryGuarantee, TwoPhaseCommittingSink } from '../operators/sink.ts';
-import { sqlTransactionCommittableType, type SqlSinkDatabase, type SqlSinkSession, type SqlTransactionCommittable } from './sql-sink-database.ts';
-import type { SqlSinkTarget } from './sql-sink-failure.ts';
-import { resolveSqlSinkOptions, type ResolvedSqlSinkOptions, type SqlSinkOptions } from './sql-sink-options.ts';
-import { SqlSinkWriter } from './sql-sink-writer.ts';
-import { abortLingeringSqlTransactions, SqlTransactionCommitter } from './sql-transaction-committer.ts';
+import type { SqlSinkDatabase, SqlSinkSession } from './sql-sink-database.ts';
+import type { ResolvedSqlSinkOptions, SqlSinkOptions } from './sql-sink-options.ts';
+import { SqlTwoPhaseCommitSink } from './sql-two-phase-commit-sink.ts';
 import {
-  checkTransactionalIdPrefix,
-  defaultTransactionalIdPrefix,
   parseTransactionalIdSuffix,
   transactionalIdSuffix,
   type TransactionalId,
@@ -51,50 +46,14 @@ const TRANSIENT_ERRNOS = new Set([1040, 1053, 1205, 1213, 1927, 2006, 2013]);
  * XID that XA RECOVER still lists. Once detached, a prepared transaction survives disconnects and
  * server restarts until committed or rolled back.
  */
-export class MariaDbSink<T> implements TwoPhaseCommittingSink<T, SqlTransactionCommittable> {
-  readonly name: string;
-  readonly deliveryGuarantee: DeliveryGuarantee;
-  readonly committableType = sqlTransactionCommittableType;
-  readonly #options: ResolvedSqlSinkOptions<T>;
-
+export class MariaDbSink<T> extends SqlTwoPhaseCommitSink<T> {
   constructor(options: MariaDbSinkOptions<T>) {
-    const where = 'new MariaDbSink()';
-    this.#options = resolveSqlSinkOptions(options, where, DEFAULT_PORT);
-    if (this.#options.transactionalIdPrefix !== undefined) checkTransactionalIdPrefix(this.#options.transactionalIdPrefix, MAX_PREFIX_LENGTH, where);
-    this.deliveryGuarantee = this.#options.deliveryGuarantee;
-    this.name = `MariaDbSink(${this.#options.table})`;
-  }
-
-  createWriter(context: CommittingSinkContext): SqlSinkWriter<T> {
-    return new SqlSinkWriter<T>({
-      options: this.#options,
-      database: new MariaDbDatabase(this.#options),
-      context,
-      transactionalIdPrefix: this.#prefix(context),
+    super(options, {
+      sinkName: 'MariaDbSink',
+      defaultPort: DEFAULT_PORT,
+      maxTransactionalIdPrefixLength: MAX_PREFIX_LENGTH,
+      createDatabase: (resolved) => new MariaDbDatabase(resolved),
     });
-  }
-
-  createCommitter(context: CommittingSinkContext): SqlTransactionCommitter {
-    return new SqlTransactionCommitter(this.#target(context), this.#policy());
-  }
-
-  /** EXACTLY_ONCE: rolls back this subtask's share of the prepared XA transactions with this sink's prefix. */
-  async abortLingering(context: CommittingSinkContext): Promise<void> {
-    if (this.deliveryGuarantee !== 'EXACTLY_ONCE') return;
-    await abortLingeringSqlTransactions(this.#target(context), this.#policy(), this.#prefix(context), context);
-  }
-
-  #prefix(context: CommittingSinkContext): string {
-    return this.#options.transactionalIdPrefix ?? defaultTransactionalIdPrefix(context, this.#options.table);
-  }
-
-  #policy(): { maxRetries: number; backoffMs: number } {
-    return { maxRetries: this.#options.maxRetries, backoffMs: this.#options.retryBackoffMs };
-  }
-
-  #target(context: CommittingSinkContext): SqlSinkTarget {
-    const { table, columns, upsertKey } = this.#options;
-    return { description: context.description, database: new MariaDbDatabase(this.#options), table, columns, upsertKey };
   }
 }
 
