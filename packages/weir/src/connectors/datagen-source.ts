@@ -7,7 +7,7 @@ import { invalidOption } from '../core/options.ts';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit, SplitEnumerator, SplitEnumeratorContext } from '../operators/source.ts';
 import { userFunctionFailed } from '../operators/user-function-error.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
-import { ReaderAvailability } from './reader-availability.ts';
+import { ReaderWakeup } from './reader-availability.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface DataGeneratorSourceOptions<T> {
@@ -102,9 +102,7 @@ class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
   /** The split the next poll starts with, so several splits (after a rescale) take turns. */
   #cursor = 0;
   #noMoreSplits = false;
-  #waiting = false;
-  #timer: NodeJS.Timeout | undefined;
-  readonly #availability = new ReaderAvailability();
+  readonly #wakeup = new ReaderWakeup();
 
   constructor(generator: (index: number) => T, limiter: TokenBucket | undefined, description: string) {
     this.#generator = generator;
@@ -118,12 +116,12 @@ class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
     for (const split of splits) {
       this.#splits.push({ splitId: split.splitId, next: split.next, stride: split.stride, end: split.end ?? Number.POSITIVE_INFINITY });
     }
-    this.#wake();
+    this.#wakeup.wake();
   }
 
   notifyNoMoreSplits(): void {
     this.#noMoreSplits = true;
-    this.#wake();
+    this.#wakeup.wake();
   }
 
   pollNext(output: ReaderOutput<T>): InputStatus {
@@ -134,7 +132,7 @@ class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
       budget = limiter.acquire(RECORDS_PER_POLL, performance.now());
       if (budget === 0) {
         if (this.#unfinished() === undefined) return this.#idle();
-        this.#sleep(limiter.msUntilBurst(performance.now()));
+        this.#wakeup.sleep(limiter.msUntilBurst(performance.now()));
         return 'NOTHING_AVAILABLE';
       }
     }
@@ -149,7 +147,7 @@ class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
   }
 
   isAvailable(): Promise<void> {
-    return this.#waiting ? this.#availability.wait() : Promise.resolve();
+    return this.#wakeup.isAvailable();
   }
 
   snapshotState(): DataGeneratorSplit[] {
@@ -162,9 +160,7 @@ class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
   }
 
   close(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#wake();
+    this.#wakeup.close();
   }
 
   /** Emits up to `budget` records of `split` and returns how many. */
@@ -192,23 +188,8 @@ class DataGeneratorReader<T> implements SourceReader<T, DataGeneratorSplit> {
   /** Every split is done (or none came yet). */
   #idle(): InputStatus {
     if (this.#noMoreSplits) return 'END_OF_INPUT';
-    this.#waiting = true;
+    this.#wakeup.waitUntilWoken();
     return 'NOTHING_AVAILABLE';
-  }
-
-  #sleep(ms: number): void {
-    this.#waiting = true;
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#wake();
-    }, ms);
-  }
-
-  #wake(): void {
-    if (!this.#waiting) return;
-    this.#waiting = false;
-    this.#availability.notify();
   }
 }
 

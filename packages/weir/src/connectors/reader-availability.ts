@@ -38,3 +38,43 @@ export class ReaderAvailability {
     resolve();
   }
 }
+
+/**
+ * Whether a reader is waiting, and what ends the wait: `waitUntilWoken()` (nothing to emit until new
+ * splits or the end of input come), `sleep(ms)` (a rate limit), `wake()`. `isAvailable()` is what the
+ * reader's own `isAvailable()` returns.
+ */
+export class ReaderWakeup {
+  readonly #availability = new ReaderAvailability();
+  #waiting = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  isAvailable(): Promise<void> {
+    return this.#waiting ? this.#availability.wait() : Promise.resolve();
+  }
+
+  waitUntilWoken(): void {
+    this.#waiting = true;
+  }
+
+  sleep(ms: number): void {
+    this.#waiting = true;
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.wake();
+    }, ms);
+  }
+
+  wake(): void {
+    if (!this.#waiting) return;
+    this.#waiting = false;
+    this.#availability.notify();
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.wake();
+  }
+}

@@ -6,7 +6,7 @@ import { invalidOption } from '../../core/options.ts';
 import type { Boundedness, InputStatus, ReaderOutput, Source, SourceReader, SourceReaderContext, SourceSplit, SplitEnumerator, SplitEnumeratorContext } from '../../operators/source.ts';
 import { userFunctionFailed } from '../../operators/user-function-error.ts';
 import type { TypeSerializer } from '../../types/type-serializer.ts';
-import { ReaderAvailability } from '../reader-availability.ts';
+import { ReaderWakeup } from '../reader-availability.ts';
 import { NexmarkGenerator } from './nexmark-generator.ts';
 import type { NexmarkGeneratorOptions } from './nexmark-generator.ts';
 import { NexmarkTypes } from './nexmark-model.ts';
@@ -106,9 +106,7 @@ class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
   /** The split the next poll starts with, so several splits (after a rescale) take turns. */
   #cursor = 0;
   #noMoreSplits = false;
-  #waiting = false;
-  #timer: NodeJS.Timeout | undefined;
-  readonly #availability = new ReaderAvailability();
+  readonly #wakeup = new ReaderWakeup();
 
   constructor(generator: NexmarkGenerator, pacer: TokenBucket | undefined, description: string) {
     this.#generator = generator;
@@ -130,12 +128,12 @@ class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
         released: false,
       });
     }
-    this.#wake();
+    this.#wakeup.wake();
   }
 
   notifyNoMoreSplits(): void {
     this.#noMoreSplits = true;
-    this.#wake();
+    this.#wakeup.wake();
   }
 
   pollNext(output: ReaderOutput<NexmarkEvent>): InputStatus {
@@ -146,7 +144,7 @@ class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
       budget = pacer.acquire(EVENTS_PER_POLL, performance.now());
       if (budget === 0) {
         if (!this.#unfinished()) return this.#idle();
-        this.#sleep(pacer.msUntilBurst(performance.now()));
+        this.#wakeup.sleep(pacer.msUntilBurst(performance.now()));
         return 'NOTHING_AVAILABLE';
       }
     }
@@ -161,7 +159,7 @@ class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
   }
 
   isAvailable(): Promise<void> {
-    return this.#waiting ? this.#availability.wait() : Promise.resolve();
+    return this.#wakeup.isAvailable();
   }
 
   snapshotState(): NexmarkSplit[] {
@@ -174,9 +172,7 @@ class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
   }
 
   close(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#wake();
+    this.#wakeup.close();
   }
 
   /**
@@ -217,22 +213,7 @@ class NexmarkReader implements SourceReader<NexmarkEvent, NexmarkSplit> {
   /** Every split is done (or none came yet). */
   #idle(): InputStatus {
     if (this.#noMoreSplits) return 'END_OF_INPUT';
-    this.#waiting = true;
+    this.#wakeup.waitUntilWoken();
     return 'NOTHING_AVAILABLE';
-  }
-
-  #sleep(ms: number): void {
-    this.#waiting = true;
-    if (this.#timer !== undefined) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#wake();
-    }, ms);
-  }
-
-  #wake(): void {
-    if (!this.#waiting) return;
-    this.#waiting = false;
-    this.#availability.notify();
   }
 }
