@@ -6,13 +6,13 @@
 import type { Key } from '../core/key-groups.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { InternalTimer } from '../state/heap-timer-queue.ts';
-import { VOID_NAMESPACE, type VoidNamespace } from '../state/namespace-id.ts';
+import type { VoidNamespace } from '../state/namespace-id.ts';
 import type { MapStateDescriptor, StateDescriptor } from '../state/state-descriptors.ts';
 import type { StateOf } from '../state/state.ts';
 import type { KeyedBroadcastOnTimerContext, KeyedBroadcastProcessContext, KeyedBroadcastProcessFunction } from './broadcast-process-functions.ts';
 import { BroadcastStates } from './broadcast-states.ts';
-import type { TimeDomain, TimerService } from './functions.ts';
-import { InternalTimerService } from './internal-timer-service.ts';
+import type { TimeDomain } from './functions.ts';
+import { InternalTimerService, voidNamespaceTimerService } from './internal-timer-service.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { KeyedContext, Output, StreamOperatorContext } from './stream-operator.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
@@ -57,14 +57,7 @@ export class CoBroadcastWithKeyedOperator<K extends Key, IN1, IN2, OUT> extends 
       },
     }));
     const timers = this.#timers;
-    const timerService: TimerService = {
-      currentProcessingTime: () => timers.currentProcessingTime(),
-      currentWatermark: () => timers.currentWatermark(),
-      registerProcessingTimeTimer: (time) => timers.registerProcessingTimeTimer(VOID_NAMESPACE, time),
-      registerEventTimeTimer: (time) => timers.registerEventTimeTimer(VOID_NAMESPACE, time),
-      deleteProcessingTimeTimer: (time) => timers.deleteProcessingTimeTimer(VOID_NAMESPACE, time),
-      deleteEventTimeTimer: (time) => timers.deleteEventTimeTimer(VOID_NAMESPACE, time),
-    };
+    const timerService = voidNamespaceTimerService(timers);
     const base = {
       timestamp: (): number | undefined => (this.#collector.timestamp === NO_TIMESTAMP ? undefined : this.#collector.timestamp),
       currentProcessingTime: (): number => timers.currentProcessingTime(),

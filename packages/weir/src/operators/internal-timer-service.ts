@@ -9,6 +9,8 @@ import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts
 import { HeapTimerQueue, type InternalTimer } from '../state/heap-timer-queue.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
 import type { ProcessingTimeService } from './stream-operator.ts';
+import type { TimerService } from './functions.ts';
+import { VOID_NAMESPACE, type VoidNamespace } from '../state/namespace-id.ts';
 
 export interface TimerTarget<N> {
   onEventTime(timer: InternalTimer<Key, N>): void;
@@ -147,4 +149,16 @@ function checkTime(time: number, where: string): number {
     throw new WeirError('INVALID_OPTION', `${where}: a timer time must be a number of epoch milliseconds, got ${String(time)}`);
   }
   return time;
+}
+
+/** The TimerService a keyed function sees: its timers, in the namespace of no window. */
+export function voidNamespaceTimerService(timers: InternalTimerService<VoidNamespace>): TimerService {
+  return {
+    currentProcessingTime: () => timers.currentProcessingTime(),
+    currentWatermark: () => timers.currentWatermark(),
+    registerProcessingTimeTimer: (time) => timers.registerProcessingTimeTimer(VOID_NAMESPACE, time),
+    registerEventTimeTimer: (time) => timers.registerEventTimeTimer(VOID_NAMESPACE, time),
+    deleteProcessingTimeTimer: (time) => timers.deleteProcessingTimeTimer(VOID_NAMESPACE, time),
+    deleteEventTimeTimer: (time) => timers.deleteEventTimeTimer(VOID_NAMESPACE, time),
+  };
 }

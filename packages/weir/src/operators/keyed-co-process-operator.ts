@@ -6,10 +6,10 @@
 import type { Key } from '../core/key-groups.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
 import type { InternalTimer } from '../state/heap-timer-queue.ts';
-import { VOID_NAMESPACE, type VoidNamespace } from '../state/namespace-id.ts';
+import type { VoidNamespace } from '../state/namespace-id.ts';
 import type { KeyedCoProcessFunction } from './co-functions.ts';
 import type { OnTimerContext, TimeDomain, TimerService } from './functions.ts';
-import { InternalTimerService } from './internal-timer-service.ts';
+import { InternalTimerService, voidNamespaceTimerService } from './internal-timer-service.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { KeyedContext, Output, StreamOperatorContext } from './stream-operator.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
@@ -22,13 +22,14 @@ export interface KeySelectors<IN1, IN2, K extends Key> {
 }
 
 export class KeyedCoProcessOperator<K extends Key, IN1, IN2, OUT>
-  extends TwoInputFunctionOperator<KeyedCoProcessFunction<K, IN1, IN2, OUT>, IN1, IN2, OUT> implements OnTimerContext<K>, TimerService
+  extends TwoInputFunctionOperator<KeyedCoProcessFunction<K, IN1, IN2, OUT>, IN1, IN2, OUT> implements OnTimerContext<K>
 {
   readonly #keyed: KeyedContext;
   readonly #keys: KeySelectors<IN1, IN2, K>;
   readonly #output: Output<OUT>;
   readonly #collector: TimestampedCollector<OUT>;
   readonly #timers: InternalTimerService<VoidNamespace>;
+  readonly #timerService: TimerService;
   #timeDomain: TimeDomain = 'EVENT_TIME';
 
   constructor(fn: KeyedCoProcessFunction<K, IN1, IN2, OUT>, context: StreamOperatorContext, output: Output<OUT>, keyed: KeyedContext, keys: KeySelectors<IN1, IN2, K>) {
@@ -51,6 +52,7 @@ export class KeyedCoProcessOperator<K extends Key, IN1, IN2, OUT>
         },
       },
     }));
+    this.#timerService = voidNamespaceTimerService(this.#timers);
   }
 
   processElement1(value: IN1, timestamp: number): void {
@@ -83,7 +85,7 @@ export class KeyedCoProcessOperator<K extends Key, IN1, IN2, OUT>
   }
 
   timerService(): TimerService {
-    return this;
+    return this.#timerService;
   }
 
   getCurrentKey(): K {
@@ -100,22 +102,6 @@ export class KeyedCoProcessOperator<K extends Key, IN1, IN2, OUT>
 
   currentWatermark(): number {
     return this.#timers.currentWatermark();
-  }
-
-  registerProcessingTimeTimer(time: number): void {
-    this.#timers.registerProcessingTimeTimer(VOID_NAMESPACE, time);
-  }
-
-  registerEventTimeTimer(time: number): void {
-    this.#timers.registerEventTimeTimer(VOID_NAMESPACE, time);
-  }
-
-  deleteProcessingTimeTimer(time: number): void {
-    this.#timers.deleteProcessingTimeTimer(VOID_NAMESPACE, time);
-  }
-
-  deleteEventTimeTimer(time: number): void {
-    this.#timers.deleteEventTimeTimer(VOID_NAMESPACE, time);
   }
 
   #onTimer(timer: InternalTimer<Key, VoidNamespace>, domain: TimeDomain): void {

@@ -5,7 +5,7 @@
  */
 import type { Key } from '../core/key-groups.ts';
 import { NO_TIMESTAMP } from '../core/stream-element.ts';
-import { VOID_NAMESPACE, type VoidNamespace } from '../state/namespace-id.ts';
+import type { VoidNamespace } from '../state/namespace-id.ts';
 import type { InternalTimer } from '../state/heap-timer-queue.ts';
 import {
   closeFunction,
@@ -15,20 +15,21 @@ import {
   type TimeDomain,
   type TimerService,
 } from './functions.ts';
-import { InternalTimerService } from './internal-timer-service.ts';
+import { InternalTimerService, voidNamespaceTimerService } from './internal-timer-service.ts';
 import { createRuntimeContext } from './runtime-context.ts';
 import type { KeyedContext, OneInputStreamOperator, Output, StreamOperatorContext } from './stream-operator.ts';
 import type { OutputTag } from './output-tag.ts';
 import { TimestampedCollector } from './timestamped-collector.ts';
 import { userFunctionFailed } from './user-function-error.ts';
 
-export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStreamOperator<IN, OUT>, OnTimerContext<K>, TimerService {
+export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStreamOperator<IN, OUT>, OnTimerContext<K> {
   readonly #fn: KeyedProcessFunction<K, IN, OUT>;
   readonly #context: StreamOperatorContext;
   readonly #keyed: KeyedContext;
   readonly #output: Output<OUT>;
   readonly #collector: TimestampedCollector<OUT>;
   readonly #timers: InternalTimerService<VoidNamespace>;
+  readonly #timerService: TimerService;
   #timeDomain: TimeDomain = 'EVENT_TIME';
 
   constructor(fn: KeyedProcessFunction<K, IN, OUT>, context: StreamOperatorContext, output: Output<OUT>, keyed: KeyedContext) {
@@ -51,6 +52,7 @@ export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStr
         },
       },
     });
+    this.#timerService = voidNamespaceTimerService(this.#timers);
   }
 
   get userFunction(): unknown {
@@ -92,7 +94,7 @@ export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStr
   }
 
   timerService(): TimerService {
-    return this;
+    return this.#timerService;
   }
 
   output<X>(tag: OutputTag<X>, value: X): void {
@@ -113,22 +115,6 @@ export class KeyedProcessOperator<K extends Key, IN, OUT> implements OneInputStr
 
   currentWatermark(): number {
     return this.#timers.currentWatermark();
-  }
-
-  registerProcessingTimeTimer(time: number): void {
-    this.#timers.registerProcessingTimeTimer(VOID_NAMESPACE, time);
-  }
-
-  registerEventTimeTimer(time: number): void {
-    this.#timers.registerEventTimeTimer(VOID_NAMESPACE, time);
-  }
-
-  deleteProcessingTimeTimer(time: number): void {
-    this.#timers.deleteProcessingTimeTimer(VOID_NAMESPACE, time);
-  }
-
-  deleteEventTimeTimer(time: number): void {
-    this.#timers.deleteEventTimeTimer(VOID_NAMESPACE, time);
   }
 
   #onTimer(timer: InternalTimer<Key, VoidNamespace>, domain: TimeDomain): void {
