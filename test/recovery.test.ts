@@ -17,6 +17,11 @@ const root = mkdtempSync(join(tmpdir(), 'weir-recovery-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** Completed checkpoints (directories with _metadata) under a checkpoint root. */
+/** The id of the newest completed checkpoint under a checkpoint root, 0 when there is none. */
+function newestCompletedId(dir: string): number {
+  return Math.max(0, ...completed(dir).map((path) => Number(/chk-(\d+)$/.exec(path)?.[1] ?? 0)));
+}
+
 function completed(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((job) =>
@@ -78,13 +83,17 @@ test('keyed timers are part of checkpoints: a timer registered before the checkp
   assert.deepEqual(new Map(reports), expected);
 });
 
-/** Runs `job` until 2 checkpoints completed, cancels it, and returns the arguments to restore with. */
-async function checkpointThenCancel(job: URL, name: string, parallelism: number, count: number): Promise<Record<string, string>> {
+/**
+ * Runs `job` until 2 checkpoints completed, cancels it, and returns the arguments to restore with. The
+ * rate keeps the job from reaching its end (and its final checkpoint) before the cancel.
+ */
+async function checkpointThenCancel(job: URL, name: string, parallelism: number, count: number, rate = 30_000): Promise<Record<string, string>> {
   const checkpoints = join(root, name);
-  const args = { checkpoints, count: String(count), rate: '30000' };
+  const args = { checkpoints, count: String(count), rate: String(rate) };
   const client = await new MiniCluster().submit({ module: jobModuleUrl(job), parallelism, args, configuration: {} });
   const deadline = Date.now() + 20_000;
-  while (completed(checkpoints).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  // One checkpoint is retained at a time: wait for the second by its id.
+  while (newestCompletedId(checkpoints) < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   await client.cancel();
   return args;
 }
@@ -107,10 +116,11 @@ for (const [from, to] of [
 test("a CheckpointedFunction's operator state comes back, and is spread over the subtasks when the parallelism changes", async () => {
   const job = new URL('./jobs/operator-state-job.ts', import.meta.url);
   const count = 60_000;
-  const args = await checkpointThenCancel(job, 'operator-state', 2, count);
+  const args = await checkpointThenCancel(job, 'operator-state', 2, count, 10_000);
   const result = await runJob(job, { parallelism: 3, args, configuration: {}, fromCheckpoint: 'latest' });
   // The sink's table keeps the rows the first run committed; those of map subtasks that saw nothing
   // after the restore still carry the old parallelism.
-  const seen = result.getCollected<[number, number, number]>('seen').filter(([, , parallelism]) => parallelism === 3);
-  assert.equal(seen.reduce((sum, [, n]) => sum + n, 0), count);
+  const rows = result.getCollected<[number, number, number]>('seen');
+  const seen = rows.filter(([, , parallelism]) => parallelism === 3);
+  assert.equal(seen.reduce((sum, [, n]) => sum + n, 0), count, `rows: ${JSON.stringify(rows)}`);
 });
