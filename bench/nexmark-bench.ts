@@ -249,6 +249,8 @@ function checkpointFields(stats: CheckpointStatsSnapshot | undefined): BenchFiel
       99,
     ),
     checkpointBytes: stats?.latest.completed?.stateSize ?? null,
+    // Incremental checkpoints: what the checkpoints wrote, on average (the changes, not the linked files).
+    checkpointedBytesAvg: completed.length === 0 ? null : completed.reduce((sum, entry) => sum + entry.checkpointedSize, 0) / completed.length,
   };
 }
 
@@ -291,7 +293,7 @@ export const nexmarkBench: Bench = {
       if (interval !== undefined) {
         // The run with checkpoints, in its own process.
         const checkpoints = join(logDir, 'checkpoints');
-        const figures = await timed(() => runQuery(query, events, { 'latency-log': logDir, checkpoints, 'checkpoint-interval': interval }));
+        const figures = await timed(() => runQuery(query, events, { 'latency-log': logDir, checkpoints, 'checkpoint-interval': interval, incremental: 'true' }));
         return { events, fields: { resultRows: figures.rows, steadyEventsPerSec: figures.steadyEventsPerSec, ...checkpointFields(figures.stats) } };
       }
       const loadAverage = loadavg()[0] ?? null;
@@ -327,6 +329,7 @@ export const nexmarkBench: Bench = {
           checkpointAsyncP99Ms: checkpointed['checkpointAsyncP99Ms'] ?? null,
           checkpointAlignmentP99Ms: checkpointed['checkpointAlignmentP99Ms'] ?? null,
           checkpointBytes: checkpointed['checkpointBytes'] ?? null,
+          checkpointedBytesAvg: checkpointed['checkpointedBytesAvg'] ?? null,
           latencyKind: spec.latency === 'none' ? null : spec.latency,
           latencySamples: samples.length,
           latencyP50Ms: percentile(samples, 50),

@@ -48,6 +48,8 @@ export interface NexmarkSettings {
   /** `--checkpoints`: a directory to checkpoint into every `--checkpoint-interval` ms (default 1000); none when absent. */
   readonly checkpoints: string | undefined;
   readonly checkpointInterval: number;
+  /** `--incremental`: incremental checkpoints (`execution.checkpointing.incremental`); otherwise the configuration decides. */
+  readonly incremental: boolean;
 }
 
 /** Reads the shared query arguments; a bad `--sink` fails with the accepted kinds. */
@@ -66,6 +68,7 @@ export function nexmarkSettings(params: JobParameters): NexmarkSettings {
     sink: sink as NexmarkSinkKind,
     checkpoints: params.get('checkpoints'),
     checkpointInterval: params.getInt('checkpoint-interval', 1000),
+    incremental: params.getBoolean('incremental', false),
   };
 }
 
@@ -93,6 +96,7 @@ export function nexmarkEvents(
   if (settings.checkpoints !== undefined) {
     env.enableCheckpointing(settings.checkpointInterval);
     env.getCheckpointConfig().setCheckpointStorage(settings.checkpoints);
+    if (settings.incremental) env.getCheckpointConfig().enableIncrementalCheckpoints();
   }
   const source = new NexmarkSource({
     count: settings.events,

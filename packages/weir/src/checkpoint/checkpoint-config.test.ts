@@ -28,6 +28,7 @@ test('the defaults are Flink defaults: checkpointing off, exactly once, 10 min t
     externalizedCheckpointRetention: 'NO_EXTERNALIZED_CHECKPOINTS',
     unalignedCheckpointsEnabled: false,
     alignedCheckpointTimeout: 0,
+    incrementalCheckpoints: false,
     checkpointStorage: null,
     numRetainedCheckpoints: 1,
   });
@@ -48,6 +49,7 @@ test('fromConfiguration reads every option under its Flink key, nested or flat',
         'tolerable-failed-checkpoints': '3',
         'externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
         'aligned-checkpoint-timeout': '0',
+        incremental: true,
       },
     },
     'state.checkpoints.dir': 'file:///tmp/checkpoints',
@@ -64,6 +66,7 @@ test('fromConfiguration reads every option under its Flink key, nested or flat',
     externalizedCheckpointRetention: 'RETAIN_ON_CANCELLATION',
     unalignedCheckpointsEnabled: false,
     alignedCheckpointTimeout: 0,
+    incrementalCheckpoints: true,
     checkpointStorage: 'file:///tmp/checkpoints',
     numRetainedCheckpoints: 5,
   });
@@ -71,8 +74,14 @@ test('fromConfiguration reads every option under its Flink key, nested or flat',
 
 test("Flink 2's newer key spellings are read as fallbacks", () => {
   const config = CheckpointConfig.fromConfiguration(
-    Configuration.fromEntries({ 'execution.checkpointing.dir': '/ckpt', 'execution.checkpointing.num-retained': 3, 'execution.checkpointing.unaligned': true }),
+    Configuration.fromEntries({
+      'execution.checkpointing.dir': '/ckpt',
+      'execution.checkpointing.num-retained': 3,
+      'execution.checkpointing.unaligned': true,
+      'state.backend.incremental': true,
+    }),
   );
+  assert.equal(config.isIncrementalCheckpointsEnabled(), true);
   assert.equal(config.getCheckpointStorage(), '/ckpt');
   assert.equal(config.getNumRetainedCheckpoints(), 3);
   assert.equal(config.isUnalignedCheckpointsEnabled(), true);

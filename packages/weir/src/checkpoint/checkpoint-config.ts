@@ -72,6 +72,12 @@ export const ENABLE_UNALIGNED = booleanOption({
   defaultValue: false,
   description: 'Let barriers overtake in-flight records and store those records in the checkpoint (EXACTLY_ONCE only).',
 });
+export const INCREMENTAL_CHECKPOINTS = booleanOption({
+  key: 'execution.checkpointing.incremental',
+  fallbackKeys: ['state.backend.incremental'],
+  defaultValue: false,
+  description: 'Write only the keyed state changed since the previous checkpoint, with a full snapshot now and then; earlier files are hard-linked into each checkpoint.',
+});
 export const ALIGNED_CHECKPOINT_TIMEOUT = durationOption({
   key: 'execution.checkpointing.aligned-checkpoint-timeout',
   fallbackKeys: ['execution.checkpointing.alignment-timeout'],
@@ -109,6 +115,7 @@ export const CHECKPOINTING_OPTIONS: readonly ConfigOption<unknown>[] = [
   EXTERNALIZED_CHECKPOINT_RETENTION,
   ENABLE_UNALIGNED,
   ALIGNED_CHECKPOINT_TIMEOUT,
+  INCREMENTAL_CHECKPOINTS,
   CHECKPOINTS_DIRECTORY,
   MAX_RETAINED_CHECKPOINTS,
   SAVEPOINT_DIRECTORY,
@@ -126,6 +133,8 @@ export interface CheckpointConfigData {
   readonly externalizedCheckpointRetention: ExternalizedCheckpointRetention;
   readonly unalignedCheckpointsEnabled: boolean;
   readonly alignedCheckpointTimeout: number;
+  /** `execution.checkpointing.incremental`: keyed state as a full snapshot plus the changes since. */
+  readonly incrementalCheckpoints: boolean;
   /** `state.checkpoints.dir`; `null`: none configured (the runtime picks memory storage or fails). */
   readonly checkpointStorage: string | null;
   readonly numRetainedCheckpoints: number;
@@ -151,6 +160,7 @@ export class CheckpointConfig {
   #retention: ExternalizedCheckpointRetention = EXTERNALIZED_CHECKPOINT_RETENTION.defaultValue;
   #unaligned = ENABLE_UNALIGNED.defaultValue;
   #alignedTimeout = ALIGNED_CHECKPOINT_TIMEOUT.defaultValue;
+  #incremental = INCREMENTAL_CHECKPOINTS.defaultValue;
   #storage: string | null = CHECKPOINTS_DIRECTORY.defaultValue ?? null;
   #numRetained = MAX_RETAINED_CHECKPOINTS.defaultValue;
 
@@ -166,6 +176,7 @@ export class CheckpointConfig {
     result.#retention = config.get(EXTERNALIZED_CHECKPOINT_RETENTION);
     result.#unaligned = config.get(ENABLE_UNALIGNED);
     result.#alignedTimeout = config.get(ALIGNED_CHECKPOINT_TIMEOUT);
+    result.#incremental = config.get(INCREMENTAL_CHECKPOINTS);
     result.#storage = config.get(CHECKPOINTS_DIRECTORY) ?? null;
     result.#numRetained = config.get(MAX_RETAINED_CHECKPOINTS);
     result.#checkCombination('CONFIG_INVALID');
@@ -185,6 +196,7 @@ export class CheckpointConfig {
     result.setExternalizedCheckpointRetention(data.externalizedCheckpointRetention);
     result.enableUnalignedCheckpoints(data.unalignedCheckpointsEnabled);
     result.setAlignedCheckpointTimeout(data.alignedCheckpointTimeout);
+    result.enableIncrementalCheckpoints(data.incrementalCheckpoints ?? false);
     if (data.checkpointStorage !== null) result.setCheckpointStorage(data.checkpointStorage);
     result.setNumRetainedCheckpoints(data.numRetainedCheckpoints);
     result.#checkCombination('INVALID_OPTION');
@@ -313,6 +325,21 @@ export class CheckpointConfig {
     return this.#alignedTimeout;
   }
 
+  /**
+   * Incremental checkpoints: each subtask writes its keyed state in full now and then and, in between,
+   * only the entries changed since its previous checkpoint. A checkpoint directory holds (hard links
+   * to) every file its state needs, so it stays self-contained. Savepoints are always full.
+   */
+  enableIncrementalCheckpoints(enabled = true): this {
+    if (typeof enabled !== 'boolean') invalidOption('incrementalCheckpoints', enabled, 'true or false', 'CheckpointConfig.enableIncrementalCheckpoints');
+    this.#incremental = enabled;
+    return this;
+  }
+
+  isIncrementalCheckpointsEnabled(): boolean {
+    return this.#incremental;
+  }
+
   /** The directory (`state.checkpoints.dir`) checkpoints are written under. */
   setCheckpointStorage(directory: string): this {
     this.#storage = checkNonEmptyString('checkpointStorage', directory, 'CheckpointConfig.setCheckpointStorage');
@@ -345,6 +372,7 @@ export class CheckpointConfig {
     config.setRaw(EXTERNALIZED_CHECKPOINT_RETENTION.key, this.#retention);
     config.setRaw(ENABLE_UNALIGNED.key, this.#unaligned);
     config.setRaw(ALIGNED_CHECKPOINT_TIMEOUT.key, formatDuration(this.#alignedTimeout));
+    config.setRaw(INCREMENTAL_CHECKPOINTS.key, this.#incremental);
     if (this.#storage === null) config.remove(CHECKPOINTS_DIRECTORY);
     else config.setRaw(CHECKPOINTS_DIRECTORY.key, this.#storage);
     config.setRaw(MAX_RETAINED_CHECKPOINTS.key, this.#numRetained);
@@ -364,6 +392,7 @@ export class CheckpointConfig {
       externalizedCheckpointRetention: this.#retention,
       unalignedCheckpointsEnabled: this.#unaligned,
       alignedCheckpointTimeout: this.#alignedTimeout,
+      incrementalCheckpoints: this.#incremental,
       checkpointStorage: this.#storage,
       numRetainedCheckpoints: this.#numRetained,
     };

@@ -63,6 +63,9 @@ class FlakyStorage implements CheckpointStorage {
   async writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StateHandle> {
     return this.inner.writeState(location, name, bytes);
   }
+  async linkState(location: CheckpointLocation, fromDirectory: string, handle: StateHandle): Promise<StateHandle> {
+    return this.inner.linkState(location, fromDirectory, handle);
+  }
   async readState(directory: string, handle: StateHandle): Promise<Uint8Array> {
     return this.inner.readState(directory, handle);
   }

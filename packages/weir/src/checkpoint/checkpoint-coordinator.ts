@@ -265,6 +265,8 @@ export class CheckpointCoordinator {
           task,
           acknowledgedAt: this.#options.clock.now(),
           stateSize: handles.reduce((sum, h) => sum + h.size, 0),
+          // Without the files an incremental checkpoint links from the previous one: what this one wrote.
+          checkpointedSize: handles.reduce((sum, h) => sum + h.size, 0) - states.reduce((sum, { state }) => sum + (state.keyedState?.base ?? []).reduce((s, h) => s + h.size, 0), 0),
           metrics,
         });
         if (inFlight !== undefined && pending.isFullyAcknowledged()) this.#finalize(inFlight);

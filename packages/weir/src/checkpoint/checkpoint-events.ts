@@ -23,6 +23,8 @@ export type CheckpointEvent =
       readonly acknowledgedAt: number;
       /** Bytes of the state files this task reported. */
       readonly stateSize: number;
+      /** Bytes this task wrote for the checkpoint: `stateSize` without the files an incremental checkpoint builds on. */
+      readonly checkpointedSize: number;
       readonly metrics: CheckpointMetrics;
     }
   | {

@@ -40,6 +40,12 @@ export interface CheckpointFileSystem {
   stat(path: string): Promise<CheckpointFileStat | undefined>;
   /** Removes a file, or a directory with `recursive`; removing nothing is fine. */
   rm(path: string, options: { readonly recursive: boolean }): Promise<void>;
+  /**
+   * Makes `newPath` a second name of the existing file `existing` (a hard link): the content stays
+   * until its last name is removed. Fails (EEXIST) when `newPath` exists, and (EXDEV, EPERM, ENOTSUP)
+   * where the file system has no hard links across those paths.
+   */
+  link(existing: string, newPath: string): Promise<void>;
 }
 
 /** The names of the operations, for fault injection and call logs. */

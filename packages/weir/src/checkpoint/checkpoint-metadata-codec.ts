@@ -136,6 +136,17 @@ function checkOperator(operator: unknown, index: number, uids: Set<string>): str
       if (!isInteger(keyGroupStart, 0) || !isInteger(keyGroupEnd, keyGroupStart) || keyGroupEnd >= operator.maxParallelism) {
         return `${owner} keyedState: key groups ${describe(keyGroupStart)}..${describe(keyGroupEnd)} are not a range within 0..maxParallelism - 1`;
       }
+      if (keyed.base !== undefined) {
+        if (!Array.isArray(keyed.base)) return `${owner} keyedState: base is not an array`;
+        const paths = new Set([keyed.path]);
+        for (const [i, handle] of (keyed.base as unknown[]).entries()) {
+          const problem = checkHandle(handle, `${owner} keyedState base ${i}`);
+          if (problem !== undefined) return problem;
+          const path = (handle as { path: string }).path;
+          if (paths.has(path)) return `${owner} keyedState base ${i}: path ${describe(path)} appears twice`;
+          paths.add(path);
+        }
+      }
     }
   }
   return undefined;

@@ -14,10 +14,18 @@ export interface StateHandle {
   readonly checksum: string;
 }
 
-/** Keyed state of one subtask: the file and the key groups it holds. */
+/**
+ * Keyed state of one subtask: the file and the key groups it holds. With incremental checkpoints the
+ * file may hold only the changes since earlier files (`base`), which the same directory holds too.
+ */
 export interface KeyedStateHandle extends StateHandle {
   readonly keyGroupStart: number;
   readonly keyGroupEnd: number;
+  /**
+   * Incremental checkpoints: the files this one's changes apply to, oldest first: a full snapshot,
+   * then the changes of each later checkpoint. A restore reads them in order, then this file.
+   */
+  readonly base?: readonly StateHandle[] | undefined;
 }
 
 /** What one subtask of one operator snapshotted. */

@@ -24,7 +24,7 @@ test('task acknowledgements aggregate into the checkpoint: longest phases, any u
     { syncDurationMs: 5, asyncDurationMs: 10, alignmentDurationMs: 1, checkpointStartDelayMs: 9, unalignedCheckpoint: true, bytesPersistedDuringAlignment: 300 },
   ];
   stats.record(triggered(1, 100));
-  acks.forEach((metrics, i) => stats.record({ type: 'task-acknowledged', checkpointId: CheckpointId(1), task: `v#${i}`, acknowledgedAt: 150 + i, stateSize: 10 * (i + 1), metrics }));
+  acks.forEach((metrics, i) => stats.record({ type: 'task-acknowledged', checkpointId: CheckpointId(1), task: `v#${i}`, acknowledgedAt: 150 + i, stateSize: 10 * (i + 1), checkpointedSize: 4 * (i + 1), metrics }));
   const entry = stats.snapshot().history[0]!;
   assert.equal(entry.status, 'IN_PROGRESS');
   assert.equal(entry.numberOfAcknowledgedSubtasks, acks.length);
@@ -35,6 +35,7 @@ test('task acknowledgements aggregate into the checkpoint: longest phases, any u
   assert.equal(entry.unalignedCheckpoint, acks.some((a) => a.unalignedCheckpoint));
   assert.equal(entry.bytesPersistedDuringAlignment, acks.reduce((sum, a) => sum + a.bytesPersistedDuringAlignment, 0));
   assert.equal(entry.stateSize, 30);
+  assert.equal(entry.checkpointedSize, 12);
   assert.equal(entry.latestAcknowledgedAt, 151);
   assert.equal(entry.endToEndDurationMs, 51);
 });
@@ -94,6 +95,6 @@ test('the history keeps the newest entries only, 10 by default, and still counts
 test('acknowledgements without metrics count as zero durations', () => {
   const stats = new CheckpointStatsTracker();
   stats.record(triggered(1, 0, 1));
-  stats.record({ type: 'task-acknowledged', checkpointId: CheckpointId(1), task: 'v#0', acknowledgedAt: 5, stateSize: 0, metrics: EMPTY_CHECKPOINT_METRICS });
+  stats.record({ type: 'task-acknowledged', checkpointId: CheckpointId(1), task: 'v#0', acknowledgedAt: 5, stateSize: 0, checkpointedSize: 0, metrics: EMPTY_CHECKPOINT_METRICS });
   assert.equal(stats.snapshot().history[0]?.syncDurationMs, 0);
 });

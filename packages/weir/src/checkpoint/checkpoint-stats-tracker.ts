@@ -24,7 +24,13 @@ export interface CheckpointStats {
   readonly endToEndDurationMs: number | null;
   readonly numberOfSubtasks: number;
   readonly numberOfAcknowledgedSubtasks: number;
+  /** Bytes of every state file the checkpoint holds. */
   readonly stateSize: number;
+  /**
+   * Bytes written for this checkpoint (Flink's checkpointed size): with incremental checkpoints, the
+   * changes, without the earlier files linked in; otherwise `stateSize`.
+   */
+  readonly checkpointedSize: number;
   /** Longest of the acknowledged tasks. */
   readonly syncDurationMs: number;
   readonly asyncDurationMs: number;
@@ -46,6 +52,7 @@ export interface SubtaskCheckpointStats extends CheckpointMetrics {
   readonly task: string;
   readonly acknowledgedAt: number;
   readonly stateSize: number;
+  readonly checkpointedSize: number;
 }
 
 export interface RestoredCheckpointStats {
@@ -153,13 +160,14 @@ export class CheckpointStatsTracker {
         entry.latestAcknowledgedAt = event.acknowledgedAt;
         entry.endToEndDurationMs = event.acknowledgedAt - entry.triggeredAt;
         entry.stateSize += event.stateSize;
+        entry.checkpointedSize += event.checkpointedSize;
         entry.syncDurationMs = Math.max(entry.syncDurationMs, m.syncDurationMs);
         entry.asyncDurationMs = Math.max(entry.asyncDurationMs, m.asyncDurationMs);
         entry.alignmentDurationMs = Math.max(entry.alignmentDurationMs, m.alignmentDurationMs);
         entry.checkpointStartDelayMs = Math.max(entry.checkpointStartDelayMs, m.checkpointStartDelayMs);
         entry.unalignedCheckpoint ||= m.unalignedCheckpoint;
         entry.bytesPersistedDuringAlignment += m.bytesPersistedDuringAlignment;
-        entry.subtasks = [...entry.subtasks, { task: event.task, acknowledgedAt: event.acknowledgedAt, stateSize: event.stateSize, ...m }];
+        entry.subtasks = [...entry.subtasks, { task: event.task, acknowledgedAt: event.acknowledgedAt, stateSize: event.stateSize, checkpointedSize: event.checkpointedSize, ...m }];
         return;
       }
       case 'checkpoint-completed': {
@@ -254,6 +262,7 @@ function newEntry(checkpointId: number, type: SnapshotType, triggeredAt: number,
     numberOfAcknowledgedSubtasks: 0,
     subtasks: [],
     stateSize: 0,
+    checkpointedSize: 0,
     syncDurationMs: 0,
     asyncDurationMs: 0,
     alignmentDurationMs: 0,

@@ -102,6 +102,19 @@ export function runCheckpointStorageContract(name: string, options: CheckpointSt
       await assertWeirError(storage.readState(location.directory, { ...handle, path: 'absent' }), 'CHECKPOINT_CORRUPT', ['absent', 'missing']);
     }));
 
+    test('a linked state file belongs to the new checkpoint: it reads back there and outlives the discard of the old one', withStorage(async ({ storage }) => {
+      const jobId = newJobId();
+      const first = await storage.initializeLocation(jobId, 1);
+      const bytes = stateBytes(first);
+      const handle = await storage.writeState(first, 'counter-0-keyed-1', bytes);
+      const second = await storage.initializeLocation(jobId, 2);
+      const linked = await storage.linkState(second, first.directory, handle);
+      assert.deepEqual(linked, handle);
+      await storage.discard(first.directory);
+      assert.deepEqual(await storage.readState(second.directory, linked), bytes);
+      await assertWeirError(storage.linkState(second, first.directory, handle), 'STORAGE_FAILED', ['counter-0-keyed-1']);
+    }));
+
     test('committed metadata loads back equal from the checkpoint directory and from its _metadata path', withStorage(async ({ storage }) => {
       const jobId = newJobId();
       const location = await storage.initializeLocation(jobId, 3);

@@ -35,6 +35,14 @@ export interface CheckpointStorage {
    * `name` must be a plain file name (no separators); a clash with an existing file is an error.
    */
   writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StateHandle>;
+  /**
+   * Makes the state file `handle` of the checkpoint directory `fromDirectory` a file of `location` too,
+   * under the same name, and returns its handle there (the same): incremental checkpoints reuse the
+   * files of earlier ones this way, and each checkpoint directory still holds every file it needs. A
+   * hard link where the storage has them, a copy otherwise; either way nothing is shared that a
+   * later delete of `fromDirectory` could take away.
+   */
+  linkState(location: CheckpointLocation, fromDirectory: string, handle: StateHandle): Promise<StateHandle>;
   /** Reads a state file of a checkpoint directory and verifies its size and checksum (CHECKPOINT_CORRUPT otherwise). */
   readState(directory: string, handle: StateHandle): Promise<Uint8Array>;
   /** Writes `_metadata` last and atomically (temp file, fsync, rename, fsync of the directory). */

@@ -21,7 +21,7 @@ export interface CompletedCheckpoint {
 
 /** Every state handle of a subtask's snapshot. */
 export function subtaskStateHandles(state: SubtaskState): StateHandle[] {
-  return [state.keyedState, state.operatorState, state.channelState].filter((h): h is StateHandle => h !== undefined);
+  return [...(state.keyedState?.base ?? []), state.keyedState, state.operatorState, state.channelState].filter((h): h is StateHandle => h !== undefined);
 }
 
 /** Sum of the sizes of every state file the metadata references, bytes. */

@@ -113,6 +113,11 @@ export class FaultInjectingFileSystem implements CheckpointFileSystem {
     await this.inner.rm(path, options);
   }
 
+  async link(existing: string, newPath: string): Promise<void> {
+    this.#enter('link', [newPath, existing]);
+    await this.inner.link(existing, newPath);
+  }
+
   /** Records the call and throws when a fault matches it. */
   #enter(operation: CheckpointFileOperation, paths: readonly string[]): void {
     const fault = this.#match(operation, paths);

@@ -115,6 +115,27 @@ export class FileCheckpointStorage implements CheckpointStorage {
     return handle;
   }
 
+  async linkState(location: CheckpointLocation, fromDirectory: string, handle: StateHandle): Promise<StateHandle> {
+    requireStateFileName(handle.path, location.directory);
+    const source = path.resolve(fromDirectory, handle.path);
+    if (!isInside(this.directory, source)) {
+      throw new WeirError('INVALID_OPTION', `refusing to link ${source} into ${location.directory}: it is not inside the checkpoint directory ${this.directory}`, {
+        hint: 'Only files of this storage\'s checkpoints are reused by incremental checkpoints.',
+      });
+    }
+    const target = path.join(location.directory, handle.path);
+    try {
+      await this.#fileSystem.link(source, target);
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EMLINK') throw storageFailed('link state file', `${source} as ${target}`, error);
+      // No hard links here: a verified copy keeps the directory self-contained all the same.
+      await this.writeState(location, handle.path, await this.readState(path.dirname(source), handle));
+    }
+    // The link's directory entry becomes durable with the directory fsync of commitMetadata.
+    return handle;
+  }
+
   readState(directory: string, handle: StateHandle): Promise<Uint8Array> {
     const base = path.resolve(directory);
     return readVerifiedState(base, handle, this.#reader(base));
@@ -160,8 +181,7 @@ export class FileCheckpointStorage implements CheckpointStorage {
 
   async discard(directory: string): Promise<void> {
     const target = path.resolve(directory);
-    const relative = path.relative(this.directory, target);
-    if (relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+    if (!isInside(this.directory, target)) {
       throw new WeirError('INVALID_OPTION', `refusing to discard ${target}: it is not inside the checkpoint directory ${this.directory}`, {
         hint: 'Only checkpoints of this storage are discarded; delete savepoints elsewhere by hand.',
       });
@@ -261,6 +281,12 @@ export class FileCheckpointStorage implements CheckpointStorage {
       // ignored: the file is garbage either way, and a checkpoint without `_metadata` does not exist
     }
   }
+}
+
+/** True when `target` (absolute) lies strictly inside `root`. */
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return !(relative === '' || relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative));
 }
 
 function alreadyCompleted(directory: string): WeirError {

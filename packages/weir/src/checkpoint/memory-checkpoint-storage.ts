@@ -102,6 +102,18 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     return Promise.resolve(createStateHandle(name, bytes));
   }
 
+  async linkState(location: CheckpointLocation, fromDirectory: string, handle: StateHandle): Promise<StateHandle> {
+    const source = path.posix.join(normalize(fromDirectory), handle.path);
+    if (!this.#files.has(source)) {
+      throw new WeirError('STORAGE_FAILED', `could not link state file ${source} into ${location.directory}: ENOENT`, {
+        retriable: true,
+        hint: 'The checkpoint directory is gone: the checkpoint was probably aborted and discarded meanwhile.',
+      });
+    }
+    const bytes = await this.readState(fromDirectory, handle);
+    return await this.writeState(location, handle.path, bytes);
+  }
+
   readState(directory: string, handle: StateHandle): Promise<Uint8Array> {
     const base = normalize(directory);
     return readVerifiedState(base, handle, this.#reader(base));

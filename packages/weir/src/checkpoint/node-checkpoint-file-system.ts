@@ -2,7 +2,7 @@
  * @module NodeCheckpointFileSystem: the CheckpointFileSystem over node:fs/promises, with real fsync of
  * files and directories.
  */
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { errnoCode } from './checkpoint-file-system.ts';
 import type { CheckpointFileStat, CheckpointFileSystem, WriteFileOptions } from './checkpoint-file-system.ts';
 
@@ -60,5 +60,9 @@ export class NodeCheckpointFileSystem implements CheckpointFileSystem {
 
   async rm(path: string, options: { readonly recursive: boolean }): Promise<void> {
     await rm(path, { recursive: options.recursive, force: true });
+  }
+
+  async link(existing: string, newPath: string): Promise<void> {
+    await link(existing, newPath);
   }
 }

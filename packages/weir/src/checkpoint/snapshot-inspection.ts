@@ -82,19 +82,25 @@ export async function inspectSnapshot(ref: CompletedCheckpointRef, storage: Chec
       subtasks.push({
         subtask: subtask.subtask,
         keyGroups: subtask.keyedState === undefined ? undefined : [subtask.keyedState.keyGroupStart, subtask.keyedState.keyGroupEnd],
-        keyedBytes: subtask.keyedState?.size ?? 0,
+        keyedBytes: (subtask.keyedState?.size ?? 0) + (subtask.keyedState?.base ?? []).reduce((sum, h) => sum + h.size, 0),
         operatorBytes: subtask.operatorState?.size ?? 0,
         channelBytes: subtask.channelState?.size ?? 0,
       });
-      if (subtask.keyedState !== undefined) {
-        const blob = await storage.readState(ref.directory, subtask.keyedState);
+      // An incremental checkpoint's keyed state is a full snapshot and the changes after it: bytes add
+      // up over the files, entries are only counted from a single full snapshot.
+      const keyedFiles = subtask.keyedState === undefined ? [] : [...(subtask.keyedState.base ?? []), subtask.keyedState];
+      for (const keyedFile of keyedFiles) {
+        const blob = await storage.readState(ref.directory, keyedFile);
         const reader = new KeyedStateSnapshotReader(blob, { operatorDescription: where, index: withKeyed.indexOf(subtask), count: withKeyed.length });
+        const counted = keyedFiles.length === 1;
         const { states, timerQueues } = reader.metadata;
         for (const meta of states) {
-          if (!keyed.has(meta.name)) keyed.set(meta.name, { meta, kind: meta.kind, type: describeStateType(meta), entries: meta.namespaced ? undefined : 0, bytes: 0 });
+          if (!keyed.has(meta.name)) keyed.set(meta.name, { meta, kind: meta.kind, type: describeStateType(meta), entries: meta.namespaced || !counted ? undefined : 0, bytes: 0 });
+          else if (!counted) (keyed.get(meta.name) as { entries: number | undefined }).entries = undefined;
         }
         for (const queue of timerQueues) {
-          if (!keyed.has(`timers:${queue.name}`)) keyed.set(`timers:${queue.name}`, { meta: undefined, kind: 'timers', type: '-', entries: 0, bytes: 0 });
+          if (!keyed.has(`timers:${queue.name}`)) keyed.set(`timers:${queue.name}`, { meta: undefined, kind: 'timers', type: '-', entries: counted ? 0 : undefined, bytes: 0 });
+          else if (!counted) (keyed.get(`timers:${queue.name}`) as { entries: number | undefined }).entries = undefined;
         }
         for (const keyGroup of reader.keyGroups()) {
           states.forEach((meta, section) => {

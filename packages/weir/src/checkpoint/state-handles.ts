@@ -37,6 +37,7 @@ export function stateHandlesOf(metadata: CheckpointMetadata): RecordedStateHandl
   for (const operator of metadata.operators) {
     for (const subtask of operator.subtasks) {
       const owner = `operator '${operator.uid}' subtask ${subtask.subtask}`;
+      for (const [i, handle] of (subtask.keyedState?.base ?? []).entries()) handles.push({ handle, owner: `${owner} keyed state (base ${i + 1})` });
       if (subtask.keyedState !== undefined) handles.push({ handle: subtask.keyedState, owner: `${owner} keyed state` });
       if (subtask.operatorState !== undefined) handles.push({ handle: subtask.operatorState, owner: `${owner} operator state` });
       if (subtask.channelState !== undefined) handles.push({ handle: subtask.channelState, owner: `${owner} channel state` });

@@ -21,6 +21,7 @@ import { timerScheduler } from '../checkpoint/checkpoint-scheduler.ts';
 import type { JobGraph } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import type { TaskCheckpointAck } from '../runtime/stream-task.ts';
+import { KeyedFileChains } from './keyed-file-chains.ts';
 import type { ToWorker } from './worker-protocol.ts';
 
 export interface JobCheckpointingOptions {
@@ -46,6 +47,9 @@ export class JobCheckpointing {
   /** Where each checkpoint in progress writes: its location, in the checkpoint storage or a savepoint's. */
   readonly #locations = new Map<number, { readonly location: CheckpointLocation; readonly storage: CheckpointStorage }>();
   readonly #options: JobCheckpointingOptions;
+  readonly #keyedFiles = new KeyedFileChains();
+  /** Per task, the writing of its latest acknowledgement (see `receiveAck`). */
+  readonly #acksInProgress = new Map<string, Promise<void>>();
 
   constructor(options: JobCheckpointingOptions) {
     this.#options = options;
@@ -106,8 +110,24 @@ export class JobCheckpointing {
     return this.coordinator.triggerSavepoint({ storage: new FileCheckpointStorage({ directory: targetDirectory }), stop });
   }
 
-  /** Writes what a task reported, then acknowledges it; a write failure declines the checkpoint. */
-  async receiveAck(ack: TaskCheckpointAck): Promise<void> {
+  /**
+   * Writes what a task reported, then acknowledges it; a write failure declines the checkpoint. One
+   * task's acknowledgements are written in the order they came, as incremental files build on the
+   * ones before.
+   */
+  receiveAck(ack: TaskCheckpointAck): Promise<void> {
+    const task = taskName(ack.vertexId, ack.subtaskIndex);
+    const write = (): Promise<void> => this.#writeAndAcknowledge(ack);
+    const written = (this.#acksInProgress.get(task) ?? Promise.resolve()).then(write, write);
+    this.#acksInProgress.set(task, written);
+    const forget = (): void => {
+      if (this.#acksInProgress.get(task) === written) this.#acksInProgress.delete(task);
+    };
+    written.then(forget, forget);
+    return written;
+  }
+
+  async #writeAndAcknowledge(ack: TaskCheckpointAck): Promise<void> {
     const id = CheckpointId(ack.checkpointId);
     const task = taskName(ack.vertexId, ack.subtaskIndex);
     const target = this.#locations.get(id);
@@ -118,13 +138,7 @@ export class JobCheckpointing {
       for (const part of ack.states) {
         const base = `${fileSafe(part.uid)}-${ack.subtaskIndex}`;
         const keyedState =
-          part.keyed === undefined
-            ? undefined
-            : {
-                ...(await storage.writeState(location, `${base}-keyed`, part.keyed.bytes)),
-                keyGroupStart: part.keyed.keyGroupStart,
-                keyGroupEnd: part.keyed.keyGroupEnd,
-              };
+          part.keyed === undefined ? undefined : await this.#keyedFiles.write(storage, location, id, { uid: part.uid, subtask: ack.subtaskIndex, fileName: base }, part.keyed);
         const operatorState = part.operator === undefined ? undefined : await storage.writeState(location, `${base}-operator`, part.operator);
         const channelState = part.channel === undefined ? undefined : await storage.writeState(location, `${base}-channel`, part.channel);
         states.push({ uid: part.uid, state: { subtask: ack.subtaskIndex, keyedState, operatorState, channelState } });

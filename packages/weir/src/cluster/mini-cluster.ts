@@ -396,6 +396,7 @@ class LocalJobRun implements JobClient {
           mode: this.#checkpointConfig.checkpointingMode,
           unaligned: this.#checkpointConfig.unalignedCheckpointsEnabled,
           alignedCheckpointTimeout: this.#checkpointConfig.alignedCheckpointTimeout,
+          incremental: this.#checkpointConfig.incrementalCheckpoints,
           finalCheckpoint: this.#checkpointConfig.checkpointInterval !== null,
         },
         restored: this.#restore === undefined ? undefined : restoredForSlot(this.#restore.state, slot),

@@ -210,7 +210,11 @@ export async function assignRestoredState(
       const everyChannelState = head?.uid === snapshot.uid && (head.node.keyed || head.node.payload.kind === 'two-input');
       for (const old of snapshot.subtasks) {
         const handle = old.keyedState;
-        if (handle !== undefined && handle.keyGroupStart <= range.end && handle.keyGroupEnd >= range.start) keyed.push(await read(handle));
+        if (handle !== undefined && handle.keyGroupStart <= range.end && handle.keyGroupEnd >= range.start) {
+          // Incremental: the full snapshot and the changes after it, in order, then this checkpoint's changes.
+          for (const base of handle.base ?? []) keyed.push(await read(base));
+          keyed.push(await read(handle));
+        }
         // Operator state: every old subtask's; the backend takes this subtask's share (split lists) or all (union).
         if (old.operatorState !== undefined) operator.push(await read(old.operatorState));
         // In-flight records: a keyed task replays those of its own key groups from every old subtask;

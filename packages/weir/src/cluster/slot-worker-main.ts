@@ -5,13 +5,14 @@
 import { parentPort } from 'node:worker_threads';
 import { errorToData, WeirError } from '../core/errors.ts';
 import { TaskExecutor } from './task-executor.ts';
-import type { FromWorker, ToWorker } from './worker-protocol.ts';
+import { transferableStateOf, type FromWorker, type ToWorker } from './worker-protocol.ts';
 
 const port = parentPort;
 if (port === null) throw new WeirError('INTERNAL', 'slot-worker-main must run in a worker thread');
 
 const send = (message: FromWorker): void => {
-  port.postMessage(message);
+  // A checkpoint's state bytes move to the JobManager instead of being copied: they can be hundreds of MB.
+  port.postMessage(message, message.type === 'checkpoint-ack' ? transferableStateOf(message.ack) : undefined);
 };
 const executor = new TaskExecutor({ send });
 

@@ -246,6 +246,7 @@ export class TaskExecutor {
         restored: region.restored?.[vertex.id]?.[subtaskIndex],
         restoredCheckpointId: region.restoredCheckpointId,
         finalCheckpoint: deployment.checkpointing?.finalCheckpoint === true,
+        incrementalCheckpoints: deployment.checkpointing?.incremental === true,
         clock: systemClock,
         sendEventToCoordinator: (operator, event) => {
           this.#send({ type: 'operator-event', uid: operator.uid, subtaskIndex, event });

@@ -41,7 +41,14 @@ export interface SlotDeployment {
    * the final checkpoint before they close.
    */
   readonly checkpointing?:
-    | { readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE'; readonly unaligned: boolean; readonly alignedCheckpointTimeout: number; readonly finalCheckpoint?: boolean | undefined }
+    | {
+        readonly mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
+        readonly unaligned: boolean;
+        readonly alignedCheckpointTimeout: number;
+        readonly finalCheckpoint?: boolean | undefined;
+        /** `execution.checkpointing.incremental`: keyed state as a full snapshot plus the changes since. */
+        readonly incremental?: boolean | undefined;
+      }
     | undefined;
 }
 
@@ -94,3 +101,22 @@ export type FromWorker =
       /** The task was not running (finishing, starting): not the checkpoint's fault, not counted. */
       readonly taskNotRunning: boolean;
     };
+
+/**
+ * The buffers of an acknowledgement's state bytes that can move to the JobManager without a copy:
+ * those a byte array owns whole (never a view into a shared or pooled buffer, which would take the
+ * other views' memory with it).
+ */
+export function transferableStateOf(ack: TaskCheckpointAck): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const consider = (bytes: Uint8Array | undefined): void => {
+    if (bytes === undefined || !(bytes.buffer instanceof ArrayBuffer)) return;
+    if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength > 0) buffers.add(bytes.buffer);
+  };
+  for (const state of ack.states) {
+    consider(state.keyed?.bytes);
+    consider(state.operator);
+    consider(state.channel);
+  }
+  return [...buffers];
+}

@@ -154,6 +154,7 @@ function checkpointStatistics(c: CheckpointStats): Record<string, unknown> {
     trigger_timestamp: c.triggeredAt,
     latest_ack_timestamp: c.latestAcknowledgedAt ?? -1,
     state_size: c.stateSize,
+    checkpointed_size: c.checkpointedSize,
     end_to_end_duration: c.endToEndDurationMs === null ? -1 : Math.round(c.endToEndDurationMs),
     sync_duration: Math.round(c.syncDurationMs),
     async_duration: Math.round(c.asyncDurationMs),
@@ -188,6 +189,7 @@ export function checkpointConfigInfo(config: CheckpointConfigData): Record<strin
     checkpoints_dir: config.checkpointStorage,
     unaligned_checkpoints: config.unalignedCheckpointsEnabled,
     aligned_checkpoint_timeout: config.alignedCheckpointTimeout,
+    incremental_checkpoints: config.incrementalCheckpoints,
     tolerable_failed_checkpoints: config.tolerableCheckpointFailureNumber,
     num_retained_checkpoints: config.numRetainedCheckpoints,
   };

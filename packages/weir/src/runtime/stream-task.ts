@@ -18,6 +18,7 @@ import { SinkOperator } from '../operators/sink-operator.ts';
 import { userFunctionFailed } from '../operators/user-function-error.ts';
 import type { ProcessingTimeService } from '../operators/stream-operator.ts';
 import { createOperatorChain, type OperatorChain, type TaskCounters } from './operator-chain.ts';
+import { KeyedSnapshotChain } from './keyed-snapshot-chain.ts';
 import type { RecordWriter } from './record-writer.ts';
 import type { Runnable, SlotMailbox } from './slot-mailbox.ts';
 import { isTerminal, transition, type TaskStatus } from './task-status.ts';
@@ -34,7 +35,18 @@ export interface TaskReport {
 /** One operator's share of a task's checkpoint, serialized and ready to be written. */
 export interface OperatorCheckpointState {
   readonly uid: string;
-  readonly keyed?: { readonly bytes: Uint8Array; readonly keyGroupStart: number; readonly keyGroupEnd: number } | undefined;
+  readonly keyed?:
+    | {
+        readonly bytes: Uint8Array;
+        readonly keyGroupStart: number;
+        readonly keyGroupEnd: number;
+        /**
+         * Incremental checkpoints only: the checkpoints whose keyed files these bytes build on, oldest
+         * first (empty: the bytes are a full snapshot).
+         */
+        readonly base?: readonly CheckpointId[] | undefined;
+      }
+    | undefined;
   /** Operator state (for a source: its splits with their positions). */
   readonly operator?: Uint8Array | undefined;
   /** In-flight input records of an unaligned checkpoint (the task's head operator only). */
@@ -91,6 +103,8 @@ export interface StreamTaskOptions {
    * `finishAfterFinalCheckpoint`; its operators learn it through their context.
    */
   readonly finalCheckpoint?: boolean | undefined;
+  /** `execution.checkpointing.incremental`: checkpoints write keyed state as a full snapshot plus the changes since. */
+  readonly incrementalCheckpoints?: boolean | undefined;
   sendEventToCoordinator(operator: ChainedOperator<OperatorSpec>, event: unknown): void;
   /** The task opened its operators and takes input now. */
   onRunning(): void;
@@ -115,6 +129,8 @@ export abstract class StreamTask implements Runnable {
   #sinks: readonly SinkOperator<unknown>[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #startedAt = 0;
+  /** Incremental checkpoints: each keyed operator's snapshots since its last full one, by uid. */
+  readonly #keyedChains = new Map<string, KeyedSnapshotChain>();
 
   constructor(options: StreamTaskOptions) {
     this.options = options;
@@ -252,6 +268,8 @@ export abstract class StreamTask implements Runnable {
       uid: string;
       keyed?: KeyedStateSnapshot;
       range?: { start: number; end: number };
+      /** Incremental checkpoints: the checkpoints whose files `keyed` builds on (empty: it is full). */
+      base?: CheckpointId[];
       operator?: OperatorStateSnapshot;
       /** The operator's I/O for this checkpoint (a sink's flush or pre-commit), awaited in the asynchronous phase. */
       future?: Promise<OperatorStateSnapshot | undefined>;
@@ -277,7 +295,15 @@ export abstract class StreamTask implements Runnable {
         // Released if a later step fails; written only when it holds something.
         frozen.push(part);
         if (backend !== undefined) {
-          part.keyed = backend.snapshot(barrier.checkpointId);
+          if (this.options.incrementalCheckpoints === true && barrier.type === 'checkpoint') {
+            let chain = this.#keyedChains.get(part.uid);
+            if (chain === undefined) this.#keyedChains.set(part.uid, (chain = new KeyedSnapshotChain()));
+            part.keyed = backend.snapshot(barrier.checkpointId, { changes: chain.nextKind() });
+            part.base = chain.append(barrier.checkpointId, part.keyed.kind);
+          } else {
+            // Savepoints are full and self-contained, and leave the chain of checkpoints alone.
+            part.keyed = backend.snapshot(barrier.checkpointId);
+          }
           part.range = { start: backend.keyGroupRange.start, end: backend.keyGroupRange.end };
         }
         if (operatorState.getRegisteredStateNames().length > 0) part.operator = operatorState.snapshot(barrier.checkpointId);
@@ -294,6 +320,7 @@ export abstract class StreamTask implements Runnable {
         part.keyed?.release();
         part.operator?.release();
       }
+      this.#breakKeyedChains(barrier.checkpointId);
       this.options.onCheckpointDecline(barrier.checkpointId, error);
       if (ioFailed) this.fail(error);
       return;
@@ -324,7 +351,9 @@ export abstract class StreamTask implements Runnable {
             // A few key groups at a time, with processing in between: a large state never stalls the task.
             const writer = part.keyed.writer();
             while (!writer.step(performance.now() + ASYNC_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
-            keyed = { bytes: writer.bytes(), keyGroupStart: part.range.start, keyGroupEnd: part.range.end };
+            const bytes = writer.bytes();
+            keyed = { bytes, keyGroupStart: part.range.start, keyGroupEnd: part.range.end, base: part.base };
+            if (part.base !== undefined) this.#keyedChains.get(part.uid)?.written(barrier.checkpointId, bytes.length);
           }
           const operator = part.operator?.write();
           const partChannel = part.uid === head?.uid ? channel : undefined;
@@ -346,6 +375,7 @@ export abstract class StreamTask implements Runnable {
           },
         });
       } catch (error) {
+        this.#breakKeyedChains(barrier.checkpointId);
         this.options.onCheckpointDecline(barrier.checkpointId, error);
         if (ioFailed) this.fail(error);
       } finally {
@@ -389,7 +419,13 @@ export abstract class StreamTask implements Runnable {
 
   /** Checkpoint n was aborted (subclasses also stop aligning for it). */
   notifyCheckpointAborted(checkpointId: CheckpointId): void {
+    this.#breakKeyedChains(checkpointId);
     this.#notifyListeners(checkpointId, false);
+  }
+
+  /** A keyed snapshot of `checkpointId` may not be stored: the next snapshot of a chain through it is full. */
+  #breakKeyedChains(checkpointId: CheckpointId): void {
+    for (const chain of this.#keyedChains.values()) chain.fail(checkpointId);
   }
 
   /** What listeners still do for notifications (a sink's commits): a task closes only once they are done. */

@@ -1,7 +1,8 @@
 /**
  * @module The heap keyed state backend (Flink's `HeapKeyedStateBackend`): one per keyed operator
  * subtask, it owns the subtask's key-group range, the current key, one state table per state and the
- * timer queues registered for snapshots; it takes copy-on-write snapshots and restores from them.
+ * timer queues registered for snapshots; it takes copy-on-write snapshots, full or incremental (a
+ * delta of the entries changed since the previous one), and restores from them.
  */
 import { WeirError, describeCause } from '../core/errors.ts';
 import type { CheckpointId } from '../core/ids.ts';
@@ -21,13 +22,14 @@ import { InternalKeyContext } from './internal-key-context.ts';
 import type { InternalKvState, InternalStateOf } from './internal-kv-state.ts';
 import { readKeyInGroup } from './key-serializer.ts';
 import { KeyedStateSnapshot, KeyedStateSnapshotReader } from './keyed-state-snapshot.ts';
+import type { KeyedStateSnapshotKind } from './keyed-state-snapshot.ts';
 import { KeyedStateTable, readEntryCount } from './keyed-state-table.ts';
 import { VOID_NAMESPACE, readNamespace } from './namespace-id.ts';
 import { NamespacedStateTable } from './namespaced-state-table.ts';
 import type { StateDescriptor, StateKind } from './state-descriptors.ts';
 import { checkStateRestore, migrationOf, serializersOfDescriptor, serializersOfMetaInfo } from './state-meta-info.ts';
 import type { ResolvedStateSerializers, StateMetaInfo, TimerQueueMetaInfo } from './state-meta-info.ts';
-import type { StateSerializers, StateTable } from './state-table.ts';
+import type { SnapshotChanges, StateSerializers, StateTable } from './state-table.ts';
 import type { State, StateOf } from './state.ts';
 
 /** What a `HeapKeyedStateBackend` is built from. */
@@ -37,6 +39,17 @@ export interface HeapKeyedStateBackendOptions {
   readonly maxParallelism: number;
   /** Where the backend lives, for error messages, e.g. `operator 'count' (uid count) subtask 1/2`. */
   readonly operatorDescription?: string;
+}
+
+/** How a snapshot takes part in incremental checkpoints (`execution.checkpointing.incremental`). */
+export interface KeyedSnapshotOptions {
+  /**
+   * `'full'`: a full snapshot that starts (or restarts) change tracking at its freeze. `'delta'`: only
+   * the entries changed since the previous snapshot taken with `changes`, or a full snapshot when
+   * there is none to build on (see `KeyedStateSnapshot.kind`). Omitted: a full snapshot that leaves
+   * change tracking alone (savepoints).
+   */
+  readonly changes?: SnapshotChanges | undefined;
 }
 
 /** A registered state: its object and table, how it was first requested, and its serializers. */
@@ -90,6 +103,11 @@ export class HeapKeyedStateBackend {
   private lastKeyType = '';
   /** The key kinds of restored state: a key of another kind means the key type changed. */
   private restoredKeyKinds: ReadonlySet<string> | undefined;
+  /**
+   * True from a snapshot taken with `changes` until state changes wholesale (restore, migration,
+   * dispose): every table then records its changes, and the next `'delta'` can be one.
+   */
+  private trackingChanges = false;
 
   constructor(options: HeapKeyedStateBackendOptions) {
     const { keyGroupRange, maxParallelism } = options;
@@ -264,14 +282,27 @@ export class HeapKeyedStateBackend {
    * Writes after it copy a key group's map before changing it, so the snapshot keeps this moment's
    * view. Several snapshots may be outstanding; each must be released.
    *
+   * Incremental checkpoints pass `changes` (see `KeyedSnapshotOptions`): a `'delta'` holds, per key
+   * group, the keys written since the previous `changes` snapshot with their values at this freeze
+   * (or their removal), and every timer; it is restored after the snapshots it builds on. Until the
+   * first `changes` snapshot, writes track nothing; after it, each write marks its key once.
+   *
    * @example
    * const snapshot = backend.snapshot(CheckpointId(3));
    * const bytes = snapshot.write(); // later, off the record path
    * snapshot.release();
+   * const delta = backend.snapshot(CheckpointId(4), { changes: 'delta' }); // delta.kind: 'delta', or 'full' with nothing to build on
    */
-  snapshot(checkpointId: CheckpointId): KeyedStateSnapshot {
+  snapshot(checkpointId: CheckpointId, options?: KeyedSnapshotOptions): KeyedStateSnapshot {
     this.checkNotDisposed('a snapshot');
-    const states = Array.from(this.states.values(), (registered) => ({ serializers: registered.serializers, frozen: registered.table.freeze() }));
+    const changes = options?.changes;
+    if (changes !== undefined && changes !== 'full' && changes !== 'delta') {
+      throw new WeirError('INVALID_OPTION', `snapshot changes must be 'full' or 'delta', got '${String(changes)}'`, { hint: 'omit it for a full snapshot that leaves change tracking alone' });
+    }
+    const kind: KeyedStateSnapshotKind = changes === 'delta' && this.trackingChanges ? 'delta' : 'full';
+    const mode = changes === undefined ? undefined : kind;
+    const states = Array.from(this.states.values(), (registered) => ({ serializers: registered.serializers, frozen: registered.table.freeze(mode) }));
+    if (changes !== undefined) this.trackingChanges = true;
     const timerQueues = Array.from(this.timerQueues.values(), ({ meta, namespace, queue }) => ({ meta, namespace, frozen: queue.freeze() }));
     return new KeyedStateSnapshot({
       checkpointId,
@@ -281,17 +312,21 @@ export class HeapKeyedStateBackend {
       states,
       timerQueues,
       keyKinds: [...this.keyKinds],
+      kind,
     });
   }
 
   /**
-   * Loads this backend's key groups from the keyed snapshots of one operator at one checkpoint, taken
-   * at any parallelism: pass every old subtask's bytes; key groups outside this backend's range are
-   * skipped without being decoded. Call it once, before any state is written; states registered
-   * already are checked now, the others when first requested (a changed kind or an incompatible type
-   * fails with RESTORE_FAILED, a compatible change such as an added optional field migrates the
-   * values). Timers go to the queue registered under their name (now or later). Damaged bytes fail
-   * with CHECKPOINT_CORRUPT, a changed `maxParallelism` with RESTORE_FAILED.
+   * Loads this backend's key groups from the keyed snapshots of one operator, taken at any
+   * parallelism: pass every old subtask's bytes; key groups outside this backend's range are skipped
+   * without being decoded. With incremental checkpoints, pass each old subtask's chain in order, its
+   * full snapshot first and then its deltas (chains one after the other): a delta applies onto what
+   * the blobs before it restored for its key groups, and a key group's timers come from the last blob
+   * that holds it. Call it once, before any state is written; states registered already are checked
+   * now, the others when first requested (a changed kind or an incompatible type fails with
+   * RESTORE_FAILED, a compatible change such as an added optional field migrates the values). Timers
+   * go to the queue registered under their name (now or later). Damaged bytes fail with
+   * CHECKPOINT_CORRUPT, a changed `maxParallelism` or a broken chain with RESTORE_FAILED.
    */
   restore(blobs: readonly Uint8Array[]): void {
     this.checkNotDisposed('a restore');
@@ -300,6 +335,8 @@ export class HeapKeyedStateBackend {
     const written = Array.from(this.states.values()).some((registered) => registered.table.numKeys() > 0) || Array.from(this.timerQueues.values()).some(({ queue }) => !queue.isEmpty());
     if (written) throw new WeirError('RESTORE_FAILED', `cannot restore the keyed state of ${where}: state was written before the restore`, { hint: 'this is a bug in the task runtime: restore before the operator processes anything; please report it' });
     this.restored = true;
+    // the restore replaces state without marking it: a delta must not build on anything before it
+    this.stopTrackingChanges();
 
     const readers = blobs.map((bytes, index) => new KeyedStateSnapshotReader(bytes, { operatorDescription: where, index, count: blobs.length }));
     for (const reader of readers) {
@@ -314,28 +351,42 @@ export class HeapKeyedStateBackend {
     for (const kind of restoredKeyKinds) this.keyKinds.add(kind);
     const stateTargets = new Map<string, RestoreTarget>();
     const queueTargets = new Map<string, TimerRestoreTarget>();
-    for (const reader of readers) {
+    // every blob holds all timers of its key groups: per queue and key group, the last blob's replace the others
+    const timerSources = new Map<string, Map<number, number>>();
+    readers.forEach((reader, blob) => {
       for (const meta of reader.metadata.states) if (!stateTargets.has(meta.name)) stateTargets.set(meta.name, this.stateRestoreTarget(meta));
-      for (const meta of reader.metadata.timerQueues) if (!queueTargets.has(meta.name)) queueTargets.set(meta.name, this.timerRestoreTarget(meta));
-    }
+      for (const meta of reader.metadata.timerQueues) {
+        if (!queueTargets.has(meta.name)) queueTargets.set(meta.name, this.timerRestoreTarget(meta));
+        let sources = timerSources.get(meta.name);
+        if (sources === undefined) timerSources.set(meta.name, (sources = new Map<number, number>()));
+        for (const keyGroup of reader.keyGroups()) if (this.keyGroupRange.contains(keyGroup)) sources.set(keyGroup, blob);
+      }
+    });
 
-    const restoredKeyGroups = new Set<number>();
+    /** Per key group: the full blob it was restored from, and the last blob applied to it. */
+    const fullBlobs = new Map<number, number>();
+    const lastBlobs = new Map<number, number>();
     readers.forEach((reader, blob) => {
       const { states, timerQueues } = reader.metadata;
+      const delta = reader.metadata.kind === 'delta';
       for (const keyGroup of reader.keyGroups()) {
         if (!this.keyGroupRange.contains(keyGroup)) continue;
-        if (restoredKeyGroups.has(keyGroup)) {
-          throw new WeirError('RESTORE_FAILED', `cannot restore ${where}: key group ${keyGroup} is held by more than one of its ${readers.length} snapshots`, {
-            hint: 'this is a bug in the checkpoint handed to the restore: pass one snapshot per old subtask; please report it',
+        if (delta) this.checkDeltaFollows(readers, blob, keyGroup, fullBlobs.get(keyGroup), lastBlobs.get(keyGroup));
+        else if (fullBlobs.has(keyGroup)) {
+          throw new WeirError('RESTORE_FAILED', `cannot restore ${where}: key group ${keyGroup} is held by more than one of its ${readers.length} full snapshots`, {
+            hint: 'this is a bug in the checkpoint handed to the restore: pass one full snapshot (and its deltas) per old subtask; please report it',
           });
-        }
-        restoredKeyGroups.add(keyGroup);
+        } else fullBlobs.set(keyGroup, blob);
+        lastBlobs.set(keyGroup, blob);
         states.forEach((meta, section) => {
           const target = stateTargets.get(meta.name) as RestoreTarget;
           this.checkSameMeta(target.stored, meta, blob, readers.length);
-          this.readSection(reader, keyGroup, section, `state '${meta.name}'`, (input) => target.table.readKeyGroup(keyGroup, input, target.read));
+          this.readSection(reader, keyGroup, section, `state '${meta.name}'`, (input) =>
+            delta ? target.table.readKeyGroupChanges(keyGroup, input, target.read) : target.table.readKeyGroup(keyGroup, input, target.read),
+          );
         });
         timerQueues.forEach((meta, i) => {
+          if (timerSources.get(meta.name)?.get(keyGroup) !== blob) return;
           const target = queueTargets.get(meta.name) as TimerRestoreTarget;
           this.readSection(reader, keyGroup, states.length + i, `timer queue '${meta.name}'`, (input) => this.readTimers(keyGroup, input, target));
         });
@@ -344,8 +395,30 @@ export class HeapKeyedStateBackend {
     for (const target of stateTargets.values()) if (target.migrate !== undefined) target.table.transformValues(target.migrate);
   }
 
+  /**
+   * A delta applies onto its own chain: after the full snapshot of the same old subtask (the same
+   * key-group range) and after every blob before it for the key group, by checkpoint id.
+   */
+  private checkDeltaFollows(readers: readonly KeyedStateSnapshotReader[], blob: number, keyGroup: number, fullBlob: number | undefined, lastBlob: number | undefined): void {
+    const reader = readers[blob] as KeyedStateSnapshotReader;
+    const base = fullBlob === undefined ? undefined : (readers[fullBlob] as KeyedStateSnapshotReader);
+    const last = lastBlob === undefined ? undefined : (readers[lastBlob] as KeyedStateSnapshotReader);
+    let problem: string | undefined;
+    if (base === undefined) problem = 'no full snapshot comes before it';
+    else if (base.keyGroupRange.start !== reader.keyGroupRange.start || base.keyGroupRange.end !== reader.keyGroupRange.end) {
+      problem = `it covers key groups ${reader.keyGroupRange.toString()}, but the full snapshot before it (${(fullBlob as number) + 1}) covers ${base.keyGroupRange.toString()}`;
+    } else if (last !== undefined && last.checkpointId >= reader.checkpointId) {
+      problem = `it is of checkpoint ${reader.checkpointId}, but snapshot ${(lastBlob as number) + 1} before it is of checkpoint ${last.checkpointId}`;
+    }
+    if (problem === undefined) return;
+    throw new WeirError('RESTORE_FAILED', `cannot restore ${this.operatorDescription}: keyed state snapshot ${blob + 1} of ${readers.length} is a delta for key group ${keyGroup}, but ${problem}`, {
+      hint: "this is a bug in the checkpoint handed to the restore: pass each old subtask's full snapshot, then its deltas in checkpoint order; please report it",
+    });
+  }
+
   /** Drops all state; any later access throws STATE_ACCESS. Outstanding snapshots stay writable. */
   dispose(): void {
+    this.trackingChanges = false;
     for (const registered of this.states.values()) registered.table.clearAll();
     this.states.clear();
     this.timerQueues.clear();
@@ -360,6 +433,8 @@ export class HeapKeyedStateBackend {
     const serializers = serializersOfDescriptor(descriptor, namespaced);
     if (existing !== undefined) return this.adoptRestored(existing, descriptor, serializers);
     const table = createTable(descriptor.name, namespaced, this.keyContext, serializers.copyForUpdate);
+    // new since the last changes snapshot: every entry it gets is a change
+    if (this.trackingChanges) table.trackChanges();
     const registered: ActiveKvState = { kind: descriptor.kind, namespaced, state: createState(descriptor, table), table, serializers };
     this.states.set(descriptor.name, registered);
     return registered;
@@ -368,6 +443,8 @@ export class HeapKeyedStateBackend {
   /** Turns restored state into requested state: checks the stored types against the descriptor's, migrating if needed. */
   private adoptRestored(restored: RegisteredKvState, descriptor: StateDescriptor, serializers: ResolvedStateSerializers): ActiveKvState {
     const action = checkStateRestore(restored.serializers.meta, serializers.meta, this.operatorDescription);
+    // every value changes, or the description snapshots write does: a delta cannot build on a snapshot before
+    if (action.kind === 'migrate' || JSON.stringify(restored.serializers.meta) !== JSON.stringify(serializers.meta)) this.stopTrackingChanges();
     if (action.kind === 'migrate') restored.table.transformValues(migrationOf(serializers.value, `state '${descriptor.name}' of ${this.operatorDescription}`));
     restored.table.copyForUpdate = serializers.copyForUpdate;
     restored.serializers = serializers;
@@ -460,6 +537,12 @@ export class HeapKeyedStateBackend {
       const namespace = readNamespace(read, input);
       queue.add({ timestamp, key, namespace: migrate === undefined ? namespace : migrate(namespace) });
     }
+  }
+
+  /** After a wholesale change: the next `'delta'` snapshot is a full one. */
+  private stopTrackingChanges(): void {
+    this.trackingChanges = false;
+    for (const registered of this.states.values()) registered.table.stopTrackingChanges();
   }
 
   private checkNotDisposed(what: string): void {

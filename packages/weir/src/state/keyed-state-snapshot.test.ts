@@ -9,11 +9,15 @@ import { WeirError } from '../core/errors.ts';
 import { CheckpointId } from '../core/ids.ts';
 import { KeyGroupRange, keyGroupOf, keyGroupRangeForSubtask } from '../core/key-groups.ts';
 import type { Key } from '../core/key-groups.ts';
+import { DataInput } from '../types/data-input.ts';
+import type { TypeSerializer } from '../types/type-serializer.ts';
 import { Types } from '../types/types.ts';
 import type { AggregateFunction } from './aggregate-function.ts';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
 import { HeapTimerQueue } from './heap-timer-queue.ts';
-import { VOID_NAMESPACE, namespaceId } from './namespace-id.ts';
+import { keySerializer } from './key-serializer.ts';
+import { KeyedStateSnapshotReader } from './keyed-state-snapshot.ts';
+import { VOID_NAMESPACE, namespaceId, readNamespace } from './namespace-id.ts';
 import {
   AggregatingStateDescriptor,
   ListStateDescriptor,
@@ -80,6 +84,10 @@ const descriptors = {
   average: new AggregatingStateDescriptor('average', averageFunction, Types.object({ sum: Types.number, count: Types.number })),
   // no serializer: Types.generic() is used
   window: new ListStateDescriptor<number>('window-contents'),
+  windowSum: new ReducingStateDescriptor<number>('window-sum', (a, b) => a + b, Types.number),
+  windowAverage: new AggregatingStateDescriptor('window-average', averageFunction, Types.object({ sum: Types.number, count: Types.number })),
+  windowLast: new ValueStateDescriptor('window-last', Types.string),
+  windowTags: new MapStateDescriptor('window-tags', Types.string, Types.int),
 };
 
 /** Everything written, in plain Maps keyed by `refId`, with the keys themselves to read back. */
@@ -92,12 +100,30 @@ interface Reference {
   average: Map<string, Average>;
   /** By key, then window id. */
   window: Map<string, Map<string, number[]>>;
+  /** The other per-window states, by `refId|namespaceId`. */
+  windowSum: Map<string, number>;
+  windowAverage: Map<string, Average>;
+  windowLast: Map<string, string>;
+  windowTags: Map<string, Map<string, number>>;
   /** `timestamp|refId|namespaceId` */
   timers: Set<string>;
 }
 
 function emptyReference(): Reference {
-  return { keys: new Map(), count: new Map(), events: new Map(), tags: new Map(), sum: new Map(), average: new Map(), window: new Map(), timers: new Set() };
+  return {
+    keys: new Map(),
+    count: new Map(),
+    events: new Map(),
+    tags: new Map(),
+    sum: new Map(),
+    average: new Map(),
+    window: new Map(),
+    windowSum: new Map(),
+    windowAverage: new Map(),
+    windowLast: new Map(),
+    windowTags: new Map(),
+    timers: new Set(),
+  };
 }
 
 function cloneReference(reference: Reference): Reference {
@@ -109,6 +135,10 @@ function cloneReference(reference: Reference): Reference {
     sum: new Map(reference.sum),
     average: new Map(Array.from(reference.average, ([id, acc]) => [id, { ...acc }])),
     window: new Map(Array.from(reference.window, ([id, windows]) => [id, new Map(Array.from(windows, ([w, list]) => [w, [...list]]))])),
+    windowSum: new Map(reference.windowSum),
+    windowAverage: new Map(Array.from(reference.windowAverage, ([id, acc]) => [id, { ...acc }])),
+    windowLast: new Map(reference.windowLast),
+    windowTags: new Map(Array.from(reference.windowTags, ([id, map]) => [id, new Map(map)])),
     timers: new Set(reference.timers),
   };
 }
@@ -137,7 +167,7 @@ class Subtask {
     const id = refId(key);
     reference.keys.set(id, key);
     backend.setCurrentKey(key);
-    const op = Math.floor(next() * 17);
+    const op = Math.floor(next() * 22);
     switch (op) {
       case 0:
       case 1: {
@@ -230,13 +260,75 @@ class Subtask {
         if (timer !== undefined) reference.timers.delete(`${timer.timestamp}|${refId(timer.key)}|${namespaceId(timer.namespace)}`);
         break;
       }
-      default: {
+      case 16: {
         const timer = Array.from(reference.timers).find((entry) => entry.split('|')[1] === id);
         if (timer === undefined) break;
         const [timestamp, , ns] = timer.split('|') as [string, string, string];
         const namespace = ns === '' ? VOID_NAMESPACE : WINDOWS.find((window) => namespaceId(window) === ns);
         assert.ok(this.timers.remove({ timestamp: Number(timestamp), key, namespace }));
         reference.timers.delete(timer);
+        break;
+      }
+      case 17: {
+        const window = pick(WINDOWS, next);
+        backend.getPartitionedState(descriptors.windowSum, window).add(step);
+        const at = `${id}|${namespaceId(window)}`;
+        reference.windowSum.set(at, (reference.windowSum.get(at) ?? 0) + step);
+        break;
+      }
+      case 18: {
+        const window = pick(WINDOWS, next);
+        backend.getPartitionedState(descriptors.windowAverage, window).add(step);
+        const at = `${id}|${namespaceId(window)}`;
+        const acc = reference.windowAverage.get(at) ?? { sum: 0, count: 0 };
+        reference.windowAverage.set(at, { sum: acc.sum + step, count: acc.count + 1 });
+        break;
+      }
+      case 19: {
+        // merging reducing and aggregating windows: the aggregate's merge mutates its accumulator in place
+        const [target, ...sources] = [WINDOWS[1], WINDOWS[2], WINDOWS[3]];
+        backend.getPartitionedState(descriptors.windowSum, target).mergeNamespaces(target, sources);
+        backend.getPartitionedState(descriptors.windowAverage, target).mergeNamespaces(target, sources);
+        const sums = [target, ...sources].map((window) => reference.windowSum.get(`${id}|${namespaceId(window)}`));
+        const accs = [target, ...sources].map((window) => reference.windowAverage.get(`${id}|${namespaceId(window)}`));
+        for (const window of sources) {
+          reference.windowSum.delete(`${id}|${namespaceId(window)}`);
+          reference.windowAverage.delete(`${id}|${namespaceId(window)}`);
+        }
+        const defined = <T>(values: (T | undefined)[]): T[] => values.filter((value): value is T => value !== undefined);
+        if (defined(sums).length > 0) reference.windowSum.set(`${id}|${namespaceId(target)}`, defined(sums).reduce((a, b) => a + b, 0));
+        const merged = defined(accs);
+        if (merged.length > 0) reference.windowAverage.set(`${id}|${namespaceId(target)}`, { sum: merged.reduce((a, b) => a + b.sum, 0), count: merged.reduce((a, b) => a + b.count, 0) });
+        break;
+      }
+      case 20: {
+        const window = pick(WINDOWS, next);
+        const at = `${id}|${namespaceId(window)}`;
+        const state = backend.getPartitionedState(descriptors.windowLast, window);
+        if (next() < 0.3) {
+          state.clear();
+          reference.windowLast.delete(at);
+        } else {
+          state.update(`s${step}`);
+          reference.windowLast.set(at, `s${step}`);
+        }
+        break;
+      }
+      default: {
+        const window = pick(WINDOWS, next);
+        const at = `${id}|${namespaceId(window)}`;
+        const state = backend.getPartitionedState(descriptors.windowTags, window);
+        const tag = `t${Math.floor(next() * 3)}`;
+        const map = new Map(reference.windowTags.get(at) ?? []);
+        if (next() < 0.4) {
+          state.remove(tag);
+          map.delete(tag);
+        } else {
+          state.put(tag, step);
+          map.set(tag, step);
+        }
+        if (map.size === 0) reference.windowTags.delete(at);
+        else reference.windowTags.set(at, map);
       }
     }
   }
@@ -257,6 +349,12 @@ class Subtask {
       for (const window of WINDOWS) {
         const expected = reference.window.get(id)?.get(namespaceId(window)) ?? [];
         assert.deepEqual([...backend.getPartitionedState(descriptors.window, window).get()], expected, `window ${namespaceId(window)} of ${id}`);
+        const at = `${id}|${namespaceId(window)}`;
+        assert.equal(backend.getPartitionedState(descriptors.windowSum, window).get(), reference.windowSum.get(at), `window sum ${at}`);
+        const windowAverage = reference.windowAverage.get(at);
+        assert.equal(backend.getPartitionedState(descriptors.windowAverage, window).get(), windowAverage === undefined ? undefined : windowAverage.sum / windowAverage.count, `window average ${at}`);
+        assert.equal(backend.getPartitionedState(descriptors.windowLast, window).value(), reference.windowLast.get(at), `window last ${at}`);
+        assert.deepEqual(new Map(backend.getPartitionedState(descriptors.windowTags, window).entries()), reference.windowTags.get(at) ?? new Map(), `window tags ${at}`);
       }
     }
     assert.equal(backend.numKeys('count'), owned(reference.count));
@@ -265,6 +363,11 @@ class Subtask {
     assert.equal(backend.numKeys('sum'), owned(reference.sum));
     assert.equal(backend.numKeys('average'), owned(reference.average));
     assert.equal(backend.numKeys('window-contents'), owned(reference.window));
+    // per-window states: a key counts once whatever its number of windows
+    const ownedPerWindow = (map: Map<string, unknown>): number => new Set(Array.from(map.keys(), (at) => at.split('|')[0] as string).filter((id) => this.owns(reference.keys.get(id) as Key))).size;
+    for (const [name, map] of [['window-sum', reference.windowSum], ['window-average', reference.windowAverage], ['window-last', reference.windowLast], ['window-tags', reference.windowTags]] as const) {
+      assert.equal(backend.numKeys(name), ownedPerWindow(map), `keys of ${name}`);
+    }
     const expectedTimers = Array.from(reference.timers).filter((timer) => this.owns(reference.keys.get(timer.split('|')[1] as string) as Key));
     assert.deepEqual(this.timerEntries().sort(), expectedTimers.sort(), 'timers');
   }
@@ -610,5 +713,353 @@ describe('the synchronous phase', () => {
     t.diagnostic(`async write: ${(bytes.length / 1e6).toFixed(1)} MB in ${writeMs.toFixed(0)} ms (${(bytes.length / 1e6 / (writeMs / 1000)).toFixed(0)} MB/s)`);
     // a generous bound, so a busy machine cannot make it flake; the figure above is what matters
     assert.ok(slowest < 200, `the synchronous phase took ${slowest} ms`);
+
+    // a delta writes what changed: its size and time follow the 1000 keys touched, not the million held
+    backend.snapshot(CheckpointId(4), { changes: 'full' }).release();
+    for (let i = 0; i < KEY_COUNT; i += KEY_COUNT / 1000) {
+      backend.setCurrentKey(`user-${i}`);
+      count.update(-i);
+    }
+    const deltaStart = performance.now();
+    const delta = backend.snapshot(CheckpointId(5), { changes: 'delta' });
+    const deltaSyncMs = performance.now() - deltaStart;
+    const deltaBytes = delta.write();
+    const deltaMs = performance.now() - deltaStart;
+    t.diagnostic(`delta of 1000 of ${KEY_COUNT} keys: ${deltaBytes.length} bytes (full: ${bytes.length}), sync phase ${deltaSyncMs.toFixed(3)} ms, written in ${deltaMs.toFixed(1)} ms`);
+    assert.equal(decodeDelta(deltaBytes, 'count', Types.number).upserts.size, 1000);
+    assert.ok(deltaBytes.length * 500 < bytes.length, `a delta of ${deltaBytes.length} bytes`);
+  });
+});
+
+/** Every state's entries and every timer of `subtask`, as sorted lines, to compare two backends whole. */
+function contents(subtask: Subtask): string[] {
+  const { backend } = subtask;
+  const lines = subtask.timerEntries().map((timer) => `timer|${timer}`);
+  const text = (value: unknown): string => JSON.stringify(value, (_, part: unknown) => (part instanceof Map ? Array.from(part).sort() : part));
+  for (const name of backend.getRegisteredStateNames()) {
+    const descriptor = Object.values(descriptors).find((candidate) => candidate.name === name);
+    assert.ok(descriptor !== undefined, `unknown state ${name}`);
+    for (const [key, namespace] of Array.from(backend.getKeysAndNamespaces(name))) {
+      backend.setCurrentKey(key);
+      const namespaced = descriptor.name.startsWith('window');
+      const state = (namespaced ? backend.getPartitionedState(descriptor, namespace) : backend.getState(descriptor)) as unknown as { value?: () => unknown; get?: () => unknown; entries?: () => Iterable<unknown> };
+      const value = state.value?.() ?? (descriptor.kind === 'map' ? new Map(state.entries?.() as Iterable<[unknown, unknown]>) : state.get?.());
+      lines.push(`${name}|${refId(key)}|${namespaceId(namespace)}|${text(descriptor.kind === 'list' ? [...(value as Iterable<unknown>)] : value)}`);
+    }
+  }
+  return lines.sort();
+}
+
+/** The changes a delta holds for a state without namespaces, decoded with the state's value serializer. */
+function decodeDelta(bytes: Uint8Array, stateName: string, valueSerializer: TypeSerializer<unknown>): { upserts: Map<string, unknown>; removals: Set<string> } {
+  const reader = new KeyedStateSnapshotReader(bytes, { operatorDescription: OPERATOR, index: 0, count: 1 });
+  assert.equal(reader.metadata.kind, 'delta');
+  const section = reader.metadata.states.findIndex((meta) => meta.name === stateName);
+  const upserts = new Map<string, unknown>();
+  const removals = new Set<string>();
+  for (const keyGroup of reader.keyGroups()) {
+    const input = new DataInput(reader.section(keyGroup, section) as Uint8Array);
+    for (let i = input.readVarUint(); i > 0; i--) upserts.set(refId(keySerializer.read(input)), valueSerializer.read(input));
+    for (let i = input.readVarUint(); i > 0; i--) removals.add(refId(keySerializer.read(input)));
+    assert.equal(input.remaining, 0);
+  }
+  return { upserts, removals };
+}
+
+/** The (key, namespace) pairs a delta holds for a namespaced state, as `refId|namespaceId`, split into upserts and removals. */
+function decodeNamespacedDelta(bytes: Uint8Array, stateName: string, valueSerializer: TypeSerializer<unknown>): { upserts: Map<string, unknown>; removals: Set<string> } {
+  const reader = new KeyedStateSnapshotReader(bytes, { operatorDescription: OPERATOR, index: 0, count: 1 });
+  const section = reader.metadata.states.findIndex((meta) => meta.name === stateName);
+  const upserts = new Map<string, unknown>();
+  const removals = new Set<string>();
+  for (const keyGroup of reader.keyGroups()) {
+    const input = new DataInput(reader.section(keyGroup, section) as Uint8Array);
+    for (let n = input.readVarUint(); n > 0; n--) {
+      const namespace = namespaceId(readNamespace(Types.generic(), input));
+      for (let i = input.readVarUint(); i > 0; i--) upserts.set(`${refId(keySerializer.read(input))}|${namespace}`, valueSerializer.read(input));
+      for (let i = input.readVarUint(); i > 0; i--) removals.add(`${refId(keySerializer.read(input))}|${namespace}`);
+    }
+    assert.equal(input.remaining, 0);
+  }
+  return { upserts, removals };
+}
+
+const ranges = (parallelism: number): KeyGroupRange[] => Array.from({ length: parallelism }, (_, i) => keyGroupRangeForSubtask(MAX_PARALLELISM, parallelism, i));
+
+describe('incremental snapshots (a full snapshot, then deltas)', () => {
+  test('every prefix of a chain restores what a plain full snapshot of the same moment restores, and the reference', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 40, 4000);
+    const chain: Uint8Array[] = [];
+    let pending = subtask.backend.snapshot(CheckpointId(1), { changes: 'full' });
+    let pendingPlain = subtask.backend.snapshot(CheckpointId(1));
+    let expected = cloneReference(reference);
+    assert.equal(pending.kind, 'full');
+    // few writes in some rounds, none in one: deltas of every size
+    const writesPerRound = [1500, 40, 600, 3, 0, 900];
+    writesPerRound.forEach((writes, round) => {
+      const checkpoint = CheckpointId(round + 2);
+      // writes between a snapshot and its write(): the bytes must hold the moment of the freeze
+      writeRandomly([subtask], reference, 41 + round, writes);
+      const next = subtask.backend.snapshot(checkpoint, { changes: 'delta' });
+      const nextPlain = subtask.backend.snapshot(checkpoint);
+      const nextExpected = cloneReference(reference);
+      assert.equal(next.kind, 'delta');
+      assert.equal(nextPlain.kind, 'full');
+      writeRandomly([subtask], reference, 141 + round, writes);
+
+      const bytes = pending.write();
+      assert.deepEqual(pending.write(), bytes, 'written twice, a snapshot gives the same bytes');
+      chain.push(bytes);
+      pending.release();
+      const plainBytes = pendingPlain.write();
+      pendingPlain.release();
+      const fromChain = new Subtask(FULL_RANGE, chain);
+      fromChain.assertHolds(expected);
+      assert.deepEqual(contents(fromChain), contents(new Subtask(FULL_RANGE, [plainBytes])), `after ${chain.length} blobs`);
+      [pending, pendingPlain, expected] = [next, nextPlain, nextExpected];
+    });
+    chain.push(pending.write());
+    new Subtask(FULL_RANGE, chain).assertHolds(expected);
+    subtask.assertHolds(reference);
+  });
+
+  test('chains of two old subtasks restore into one backend, in either order', () => {
+    const reference = emptyReference();
+    const two = ranges(2).map((range) => new Subtask(range));
+    writeRandomly(two, reference, 50, 5000);
+    const chains: Uint8Array[][] = two.map((subtask) => [subtask.backend.snapshot(CheckpointId(1), { changes: 'full' }).write()]);
+    for (let round = 2; round <= 5; round++) {
+      writeRandomly(two, reference, 50 + round, 700);
+      two.forEach((subtask, i) => {
+        // the second subtask starts a new chain at checkpoint 3: chains of different lengths and bases
+        const restart = i === 1 && round === 3;
+        const snapshot = subtask.backend.snapshot(CheckpointId(round), { changes: restart ? 'full' : 'delta' });
+        assert.equal(snapshot.kind, restart ? 'full' : 'delta');
+        if (restart) (chains[i] as Uint8Array[]).length = 0;
+        (chains[i] as Uint8Array[]).push(snapshot.write());
+        snapshot.release();
+      });
+    }
+    const [first, second] = chains as [Uint8Array[], Uint8Array[]];
+    assert.deepEqual([first.length, second.length], [5, 3]);
+    new Subtask(FULL_RANGE, [...first, ...second]).assertHolds(reference);
+    new Subtask(FULL_RANGE, [...second, ...first]).assertHolds(reference);
+    // 2 -> 3: each new subtask reads its key groups out of both chains
+    for (const subtask of ranges(3).map((range) => new Subtask(range, [...first, ...second]))) subtask.assertHolds(reference);
+  });
+
+  test('one chain restores into two and three backends, which then start chains of their own', () => {
+    const reference = emptyReference();
+    const one = new Subtask(FULL_RANGE);
+    writeRandomly([one], reference, 60, 5000);
+    const chain = [one.backend.snapshot(CheckpointId(1), { changes: 'full' }).write()];
+    for (let round = 2; round <= 4; round++) {
+      writeRandomly([one], reference, 60 + round, 500);
+      chain.push(one.backend.snapshot(CheckpointId(round), { changes: 'delta' }).write());
+    }
+    for (const parallelism of [2, 3]) {
+      const rescaled = ranges(parallelism).map((range) => new Subtask(range, chain));
+      for (const subtask of rescaled) subtask.assertHolds(reference);
+      // a restored backend has no earlier changes snapshot: its first delta is a full snapshot
+      const continued = cloneReference(reference);
+      const next = rescaled.map((subtask) => subtask.backend.snapshot(CheckpointId(5), { changes: 'delta' }));
+      assert.deepEqual(next.map((snapshot) => snapshot.kind), rescaled.map(() => 'full'));
+      const chains = next.map((snapshot) => [snapshot.write()]);
+      writeRandomly(rescaled, continued, 70 + parallelism, 500);
+      rescaled.forEach((subtask, i) => (chains[i] as Uint8Array[]).push(subtask.backend.snapshot(CheckpointId(6), { changes: 'delta' }).write()));
+      new Subtask(FULL_RANGE, chains.flat()).assertHolds(continued);
+    }
+  });
+
+  test('a delta after touching k of n keys holds exactly those k, with the values of its freeze', () => {
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const count = backend.getState(descriptors.count);
+    const events = backend.getState(descriptors.events);
+    const windowSum = backend.getPartitionedState(descriptors.windowSum, WINDOWS[0]);
+    const KEY_COUNT = 5000;
+    const keyOf = (i: number): Key => (i % 2 === 0 ? `user-${i}` : ['user', i]);
+    for (let i = 0; i < KEY_COUNT; i++) {
+      backend.setCurrentKey(keyOf(i));
+      count.update(i);
+      events.add(`e${i}`);
+      windowSum.setCurrentNamespace(WINDOWS[i % 2]);
+      windowSum.add(i);
+    }
+    const full = backend.snapshot(CheckpointId(1), { changes: 'full' }).write();
+    // reading, even every key, is no change
+    for (let i = 0; i < KEY_COUNT; i++) {
+      backend.setCurrentKey(keyOf(i));
+      count.value();
+      Array.from(events.get());
+      windowSum.setCurrentNamespace(WINDOWS[i % 2]);
+      windowSum.get();
+    }
+    const expectedCount = { upserts: new Map<string, unknown>(), removals: new Set<string>() };
+    const expectedEvents = new Map<string, unknown>();
+    const expectedWindows = { upserts: new Map<string, unknown>(), removals: new Set<string>() };
+    const next = random(80);
+    for (let touched = 0; touched < 60; touched++) {
+      const i = Math.floor(next() * KEY_COUNT);
+      const key = keyOf(i);
+      backend.setCurrentKey(key);
+      switch (touched % 3) {
+        case 0:
+          // a removal, then a value written and removed again between the snapshots: still one removal
+          count.clear();
+          expectedCount.upserts.delete(refId(key));
+          expectedCount.removals.add(refId(key));
+          break;
+        case 1:
+          count.update(-i);
+          expectedCount.removals.delete(refId(key));
+          expectedCount.upserts.set(refId(key), -i);
+          break;
+        default: {
+          // in-place mutations through getForUpdate
+          events.add(`x${touched}`);
+          expectedEvents.set(refId(key), [...(expectedEvents.get(refId(key)) as string[] | undefined ?? [`e${i}`]), `x${touched}`]);
+          windowSum.setCurrentNamespace(WINDOWS[i % 2]);
+          windowSum.clear();
+          expectedWindows.removals.add(`${refId(key)}|${namespaceId(WINDOWS[i % 2])}`);
+          windowSum.setCurrentNamespace(WINDOWS[2]);
+          windowSum.add(touched);
+          windowSum.add(1);
+          expectedWindows.upserts.set(`${refId(key)}|${namespaceId(WINDOWS[2])}`, ((expectedWindows.upserts.get(`${refId(key)}|${namespaceId(WINDOWS[2])}`) as number | undefined) ?? 0) + touched + 1);
+        }
+      }
+    }
+    const snapshot = backend.snapshot(CheckpointId(2), { changes: 'delta' });
+    // a write after the freeze belongs to the next delta
+    backend.setCurrentKey(keyOf(KEY_COUNT - 1));
+    count.update(123456);
+    const delta = snapshot.write();
+
+    assert.deepEqual(decodeDelta(delta, 'count', Types.number), expectedCount);
+    assert.deepEqual(decodeDelta(delta, 'events', Types.array(Types.string)), { upserts: expectedEvents, removals: new Set() });
+    assert.deepEqual(decodeNamespacedDelta(delta, 'window-sum', Types.number), expectedWindows);
+    assert.ok(delta.length * 20 < full.length, `a delta of ${delta.length} bytes next to a full snapshot of ${full.length}`);
+    const after = decodeDelta(backend.snapshot(CheckpointId(3), { changes: 'delta' }).write(), 'count', Types.number);
+    assert.deepEqual(after, { upserts: new Map([[refId(keyOf(KEY_COUNT - 1)), 123456]]), removals: new Set() });
+  });
+
+  test('a plain snapshot in between neither resets the changes nor is part of the chain', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 90, 3000);
+    const base = subtask.backend.snapshot(CheckpointId(1), { changes: 'full' }).write();
+    writeRandomly([subtask], reference, 91, 300);
+    // a savepoint: a full snapshot that leaves the change tracking alone
+    const savepoint = subtask.backend.snapshot(CheckpointId(2));
+    assert.equal(savepoint.kind, 'full');
+    new Subtask(FULL_RANGE, [savepoint.write()]).assertHolds(reference);
+    savepoint.release();
+    writeRandomly([subtask], reference, 92, 300);
+    const delta = subtask.backend.snapshot(CheckpointId(3), { changes: 'delta' });
+    assert.equal(delta.kind, 'delta');
+    new Subtask(FULL_RANGE, [base, delta.write()]).assertHolds(reference);
+  });
+
+  test('a delta is a full snapshot when there is no changes snapshot to build on', () => {
+    const backend = (): HeapKeyedStateBackend => new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const fresh = backend();
+    const first = fresh.snapshot(CheckpointId(1), { changes: 'delta' });
+    assert.equal(first.kind, 'full');
+    assert.equal(new KeyedStateSnapshotReader(first.write(), { operatorDescription: OPERATOR, index: 0, count: 1 }).metadata.kind, 'full');
+    assert.equal(fresh.snapshot(CheckpointId(2), { changes: 'delta' }).kind, 'delta');
+    // plain snapshots do not start a chain
+    const plain = backend();
+    plain.snapshot(CheckpointId(1));
+    assert.equal(plain.snapshot(CheckpointId(2), { changes: 'delta' }).kind, 'full');
+
+    // a migration on restore changes every value: the next delta cannot build on anything before it
+    const Profile = Types.object({ name: Types.string, age: Types.number });
+    const source = backend();
+    source.setCurrentKey('k');
+    source.getState(new ValueStateDescriptor('profile', Profile)).update({ name: 'n', age: 1 });
+    const bytes = source.snapshot(CheckpointId(1)).write();
+    const migrated = backend();
+    migrated.restore([bytes]);
+    assert.equal(migrated.snapshot(CheckpointId(2), { changes: 'full' }).kind, 'full');
+    migrated.getState(new ValueStateDescriptor('profile', Types.object({ name: Types.string })));
+    const afterMigration = migrated.snapshot(CheckpointId(3), { changes: 'delta' });
+    assert.equal(afterMigration.kind, 'full');
+    const again = backend();
+    again.restore([afterMigration.write()]);
+    again.setCurrentKey('k');
+    assert.deepEqual(again.getState(new ValueStateDescriptor('profile', Types.object({ name: Types.string }))).value(), { name: 'n' });
+    assert.equal(migrated.snapshot(CheckpointId(4), { changes: 'delta' }).kind, 'delta');
+  });
+
+  test('state first registered after the base is whole in the next delta; restored state nobody requested has no changes', () => {
+    const reference = emptyReference();
+    const source = new Subtask(FULL_RANGE);
+    writeRandomly([source], reference, 100, 2000);
+    const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    restored.restore([source.backend.snapshot(CheckpointId(1)).write()]);
+    const base = restored.snapshot(CheckpointId(2), { changes: 'full' }).write();
+    const added = restored.getState(new ValueStateDescriptor('added', Types.int));
+    for (let i = 0; i < 50; i++) {
+      restored.setCurrentKey(`new-${i}`);
+      added.update(i);
+    }
+    const delta = restored.snapshot(CheckpointId(3), { changes: 'delta' }).write();
+    assert.equal(decodeDelta(delta, 'added', Types.int).upserts.size, 50);
+    assert.deepEqual(decodeDelta(delta, 'count', Types.number), { upserts: new Map(), removals: new Set() });
+    assert.equal(decodeNamespacedDelta(delta, 'window-contents', Types.generic()).upserts.size, 0);
+    const chained = new Subtask(FULL_RANGE, [base, delta]);
+    chained.assertHolds(reference);
+    const value = chained.backend.getState(new ValueStateDescriptor('added', Types.int));
+    for (let i = 0; i < 50; i++) {
+      chained.backend.setCurrentKey(`new-${i}`);
+      assert.equal(value.value(), i);
+    }
+  });
+
+  test('a damaged or misplaced delta fails the restore naming the operator', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    writeRandomly([subtask], emptyReference(), 110, 2000);
+    const base = subtask.backend.snapshot(CheckpointId(1), { changes: 'full' }).write();
+    writeRandomly([subtask], emptyReference(), 111, 2000);
+    const delta = subtask.backend.snapshot(CheckpointId(2), { changes: 'delta' }).write();
+    const restoreFrom = (blobs: Uint8Array[]): void => new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR }).restore(blobs);
+    restoreFrom([base, delta]);
+    for (const length of [0, 10, delta.length >> 1, delta.length - 1]) {
+      expectError(() => restoreFrom([base, delta.subarray(0, length)]), 'CHECKPOINT_CORRUPT', OPERATOR, 'snapshot 2 of 2');
+    }
+    let failures = 0;
+    for (let offset = 1; offset <= 32; offset++) {
+      const damaged = delta.slice();
+      damaged.fill(0xff, damaged.length - offset * 16, damaged.length - offset * 16 + 8);
+      try {
+        restoreFrom([base, damaged]);
+      } catch (error) {
+        assert.ok(error instanceof WeirError && error.code === 'CHECKPOINT_CORRUPT', String(error));
+        assert.ok(error.message.includes(OPERATOR), error.message);
+        assert.match(error.message, /key group \d+/);
+        failures++;
+      }
+    }
+    assert.equal(failures, 32);
+    // the kind is in the metadata (outside the checksums): an unknown one is refused, not read as full
+    const metadataAt = Buffer.from(delta).indexOf('"kind":"delta"');
+    assert.ok(metadataAt > 0, 'the metadata names the kind');
+    const unknownKind = delta.slice();
+    unknownKind.set(new TextEncoder().encode('"kind":"delte"'), metadataAt);
+    expectError(() => restoreFrom([base, unknownKind]), 'CHECKPOINT_CORRUPT', OPERATOR, 'unknown kind of snapshot "delte"');
+    // a delta with no full snapshot before it, or before its base, is a broken chain
+    expectError(() => restoreFrom([delta]), 'RESTORE_FAILED', OPERATOR, 'delta', 'no full snapshot');
+    expectError(() => restoreFrom([delta, base]), 'RESTORE_FAILED', OPERATOR, 'delta');
+    // deltas out of order, or a delta of another subtask's chain
+    writeRandomly([subtask], emptyReference(), 112, 200);
+    const later = subtask.backend.snapshot(CheckpointId(3), { changes: 'delta' }).write();
+    restoreFrom([base, delta, later]);
+    expectError(() => restoreFrom([base, later, delta]), 'RESTORE_FAILED', OPERATOR, 'snapshot 3 of 3 is a delta', 'checkpoint 2', 'checkpoint 3');
+    const half = new Subtask(ranges(2)[0] as KeyGroupRange);
+    const halfBase = half.backend.snapshot(CheckpointId(1), { changes: 'full' }).write();
+    const halfDelta = half.backend.snapshot(CheckpointId(2), { changes: 'delta' }).write();
+    restoreFrom([halfBase, halfDelta]);
+    expectError(() => restoreFrom([base, halfDelta]), 'RESTORE_FAILED', OPERATOR, 'covers key groups');
   });
 });

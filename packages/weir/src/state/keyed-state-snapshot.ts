@@ -1,7 +1,8 @@
 /**
  * @module The keyed state snapshot (the heap backend's checkpoint of one operator subtask): the frozen
  * state a checkpoint's synchronous phase captured, its binary format, and the reader a restore uses to
- * pick out the key groups it owns.
+ * pick out the key groups it owns. A snapshot is full (every entry) or, for incremental checkpoints,
+ * a delta (the entries changed since the subtask's previous changes snapshot).
  *
  * Format, version 1 (little-endian; `varuint` is LEB128, `string` a varuint byte length and UTF-8):
  * ```
@@ -11,7 +12,8 @@
  * maxParallelism   varuint
  * keyGroupRange    int32 start, int32 end (inclusive; end < start when empty)
  * metadata         string   JSON { keySerializer: 'weir.key/1', states: StateMetaInfo[], timerQueues: TimerQueueMetaInfo[],
- *                           keyKinds?: string[] } (the kinds of key written: 'string', 'number', 'bigint', 'boolean', 'array')
+ *                           keyKinds?: string[], kind?: 'delta' } (keyKinds: the kinds of key written, 'string',
+ *                           'number', 'bigint', 'boolean', 'array'; kind: absent for a full snapshot)
  * keyGroupCount    varuint
  * index            per key group: uint32 keyGroup, float64 offset (from the data start), uint32
  *                  CRC-32 of the key group's bytes, uint32 length of each section (one per state,
@@ -22,11 +24,19 @@
  *   namespaced     varuint namespaceCount, then per namespace: namespace, varuint entryCount, entries
  *   timer queue    varuint timerCount, then timerCount x (float64 timestamp, key, namespace),
  *                  by timestamp, ties in the order they were registered
+ * data of a delta  the same, but a state's section holds its changes since the previous snapshot:
+ *   state          varuint upsertCount, upsertCount x (key, value), varuint removeCount, removeCount x key
+ *   namespaced     varuint namespaceCount, then per namespace: namespace, varuint upsertCount,
+ *                  upsertCount x (key, value), varuint removeCount, removeCount x key
+ *   timer queue    as in a full snapshot: every timer of the key group
  * ```
  * A key is the `keySerializer` encoding (tag byte and value); a namespace a tag byte (0 void, 1 value)
  * and the value with the state's namespace serializer; a value is written with the state's value
  * serializer (a list as `Types.array(element)`, a map as `Types.map(userKey, userValue)`). The index
  * lets a restore read only the key groups and states it needs, and check each key group it reads.
+ * A delta's upsert carries a key's whole value as of the snapshot (a list or map entirely, not the
+ * elements added); a restore applies a subtask's deltas in order onto its last full snapshot, and
+ * takes a key group's timers from the last of them.
  */
 import { WeirError, describeCause } from '../core/errors.ts';
 import type { CheckpointId } from '../core/ids.ts';
@@ -48,8 +58,13 @@ const MAGIC = [0x57, 0x4b, 0x53, 0x53] as const;
 export const KEYED_STATE_SNAPSHOT_VERSION = 1;
 const INITIAL_CAPACITY = 64 * 1024;
 
+/** A full snapshot holds every entry; a delta the entries changed since the previous changes snapshot. */
+export type KeyedStateSnapshotKind = 'full' | 'delta';
+
 /** What a keyed snapshot's metadata section holds. */
 export interface KeyedStateSnapshotMetadata {
+  /** In the bytes only for a delta: absent (as in snapshots older than incremental checkpoints) reads as 'full'. */
+  readonly kind: KeyedStateSnapshotKind;
   readonly keySerializer: string;
   readonly states: readonly StateMetaInfo[];
   readonly timerQueues: readonly TimerQueueMetaInfo[];
@@ -80,6 +95,8 @@ export interface KeyedStateSnapshotOptions {
   readonly timerQueues: readonly SnapshotTimerQueue[];
   /** The kinds of key the backend has seen (see `KeyedStateSnapshotMetadata.keyKinds`). */
   readonly keyKinds?: readonly string[] | undefined;
+  /** 'delta' when the states were frozen with their changes; 'full' by default. */
+  readonly kind?: KeyedStateSnapshotKind | undefined;
 }
 
 /**
@@ -94,6 +111,8 @@ export interface KeyedStateSnapshotOptions {
  * queueMicrotask(() => { try { store(snapshot.write()); } finally { snapshot.release(); } });
  */
 export class KeyedStateSnapshot {
+  /** Whether the bytes hold every entry or only the changes since the previous changes snapshot. */
+  readonly kind: KeyedStateSnapshotKind;
   readonly checkpointId: CheckpointId;
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
@@ -111,6 +130,7 @@ export class KeyedStateSnapshot {
     this.states = options.states;
     this.timerQueues = options.timerQueues;
     this.keyKinds = options.keyKinds ?? [];
+    this.kind = options.kind ?? 'full';
   }
 
   /** The snapshot's bytes in the format above. Throws CHECKPOINT_FAILED for a value its serializer rejects. */
@@ -165,11 +185,13 @@ export class KeyedStateSnapshot {
       return true;
     };
     const bytes = (): Uint8Array => {
-      const metadata: KeyedStateSnapshotMetadata = {
+      const metadata = {
         keySerializer: KEY_SERIALIZER_ID,
         states: this.states.map((state) => state.serializers.meta),
         timerQueues: this.timerQueues.map((queue) => queue.meta),
         keyKinds: this.keyKinds,
+        // only for deltas, so a full snapshot reads as one to any weir version
+        ...(this.kind === 'delta' ? { kind: this.kind } : {}),
       };
       const dataBytes = data.view();
       const head = new DataOutput(1024 + range.size * (16 + 4 * sectionCount));
@@ -339,12 +361,15 @@ export class KeyedStateSnapshotReader {
     if (typeof parsed !== 'object' || parsed === null || !Array.isArray(parsed.states) || !Array.isArray(parsed.timerQueues)) {
       throw this.corrupt('its metadata lacks the list of states or timer queues');
     }
+    if (parsed.kind !== undefined && parsed.kind !== 'full' && parsed.kind !== 'delta') {
+      throw this.corrupt(`its metadata names an unknown kind of snapshot ${JSON.stringify(parsed.kind)}`, 'restore it with the weir version that wrote it');
+    }
     if (parsed.keySerializer !== KEY_SERIALIZER_ID) {
       throw this.corrupt(`its keys are encoded as '${String(parsed.keySerializer)}', this weir reads '${KEY_SERIALIZER_ID}'`, 'restore it with the weir version that wrote it');
     }
     try {
       const keyKinds = Array.isArray(parsed.keyKinds) ? parsed.keyKinds.filter((kind): kind is string => typeof kind === 'string') : [];
-      return { keySerializer: KEY_SERIALIZER_ID, states: parsed.states.map(parseStateMetaInfo), timerQueues: parsed.timerQueues.map(parseTimerQueueMetaInfo), keyKinds };
+      return { kind: parsed.kind ?? 'full', keySerializer: KEY_SERIALIZER_ID, states: parsed.states.map(parseStateMetaInfo), timerQueues: parsed.timerQueues.map(parseTimerQueueMetaInfo), keyKinds };
     } catch (error) {
       throw this.corrupt(describeCause(error), undefined, error);
     }

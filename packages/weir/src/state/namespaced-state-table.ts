@@ -13,10 +13,20 @@ import type { DataInput } from '../types/data-input.ts';
 import type { DataOutput } from '../types/data-output.ts';
 import type { InternalKeyContext, NormalizedKey } from './internal-key-context.ts';
 import { keySerializer, readKeyInGroup } from './key-serializer.ts';
-import { entryWriteFailed, readEntryCount, writeAfterRelease } from './keyed-state-table.ts';
+import { entryWriteFailed, readEntryCount, throwChangesNotTracked, writeAfterRelease, writeChanges } from './keyed-state-table.ts';
+import type { KeyChanges } from './keyed-state-table.ts';
 import { VOID_NAMESPACE, VOID_NAMESPACE_ID, namespaceId, readNamespace, writeNamespace } from './namespace-id.ts';
 import { OriginalKeys } from './original-keys.ts';
-import type { FrozenStateTable, StateSerializers, StateTable } from './state-table.ts';
+import type { FrozenStateTable, SnapshotChanges, StateSerializers, StateTable } from './state-table.ts';
+
+/** The keys of one namespace of one key group written since the last changes snapshot. */
+interface NamespaceChanges {
+  readonly namespace: unknown;
+  readonly keys: KeyChanges;
+}
+
+/** One key group's changes, by namespace id. */
+type KeyGroupChanges = Map<string, NamespaceChanges>;
 
 /** The values of one namespace in one key group, and the namespace itself for iteration. */
 export interface NamespaceEntries<S> {
@@ -67,6 +77,11 @@ export class NamespacedStateTable<S> implements StateTable<S> {
   private namespaceId = VOID_NAMESPACE_ID;
   /** Snapshots holding maps of this table; at 0 no value is shared, so copies stop tracking owned keys. */
   private outstandingSnapshots = 0;
+  /** Per key group, the (namespace, key) pairs written since the last changes snapshot; undefined while not tracked. */
+  private changes: (KeyGroupChanges | undefined)[] | undefined = undefined;
+  /** The pair marked last: a read-modify-write inserts it once. */
+  private lastChangedKey: NormalizedKey | undefined = undefined;
+  private lastChangedNamespaceId = '';
 
   constructor(name: string, keyContext: InternalKeyContext, copyForUpdate: (value: S) => S = (value) => value) {
     this.name = name;
@@ -100,6 +115,8 @@ export class NamespacedStateTable<S> implements StateTable<S> {
       namespace = this.copyFrozen(context.keyGroupIndex, stateMap).namespaces.get(this.namespaceId) ?? namespace;
     }
     const value = namespace.entries.get(normalizedKey);
+    // the caller may mutate the value in place: that is a change
+    if (this.changes !== undefined && value !== undefined) this.markChanged();
     const owned = namespace.owned;
     // primitives are immutable, so only objects a snapshot may share need copying (once per key)
     if (owned === undefined || typeof value !== 'object' || value === null || owned.has(normalizedKey)) return value;
@@ -122,6 +139,7 @@ export class NamespacedStateTable<S> implements StateTable<S> {
     const size = entries.size;
     entries.set(context.normalizedKey, value);
     if (entries.size !== size && context.tupleKey) (stateMap.originalKeys ??= new OriginalKeys()).retain(context.normalizedKey as string, context.key as Key);
+    if (this.changes !== undefined) this.markChanged();
   }
 
   remove(): void {
@@ -140,6 +158,8 @@ export class NamespacedStateTable<S> implements StateTable<S> {
     }
     if (!namespace.entries.delete(context.normalizedKey)) return;
     if (context.tupleKey) stateMap.originalKeys?.release(context.normalizedKey as string);
+    // also when it empties the namespace: a namespace goes away only through removals of its keys
+    if (this.changes !== undefined) this.markChanged();
     // a window's last value gone means the window is gone: keeps the namespace map small
     if (namespace.entries.size === 0) stateMap.namespaces.delete(this.namespaceId);
   }
@@ -209,13 +229,27 @@ export class NamespacedStateTable<S> implements StateTable<S> {
 
   clearAll(): void {
     this.stateMaps.fill(undefined);
+    this.stopTrackingChanges();
   }
 
-  freeze(): FrozenStateTable {
+  freeze(changes?: SnapshotChanges): FrozenStateTable {
     const frozen = this.stateMaps.slice();
     for (const stateMap of frozen) if (stateMap !== undefined) stateMap.snapshotRefs++;
     this.outstandingSnapshots++;
-    return new FrozenNamespacedStateTable(this.name, frozen, () => this.release(frozen));
+    let frozenChanges: readonly (KeyGroupChanges | undefined)[] | undefined;
+    if (changes === 'delta') frozenChanges = this.changes ?? throwChangesNotTracked(this.name, this.keyContext.operatorDescription);
+    if (changes !== undefined) this.trackChanges();
+    return new FrozenNamespacedStateTable(this.name, frozen, frozenChanges, () => this.release(frozen));
+  }
+
+  trackChanges(): void {
+    this.changes = new Array<KeyGroupChanges | undefined>(this.stateMaps.length).fill(undefined);
+    this.lastChangedKey = undefined;
+  }
+
+  stopTrackingChanges(): void {
+    this.changes = undefined;
+    this.lastChangedKey = undefined;
   }
 
   readKeyGroup(keyGroup: number, input: DataInput, serializers: StateSerializers): void {
@@ -244,6 +278,44 @@ export class NamespacedStateTable<S> implements StateTable<S> {
     this.stateMaps[keyGroup - this.keyContext.keyGroupRange.start] = stateMap;
   }
 
+  readKeyGroupChanges(keyGroup: number, input: DataInput, serializers: StateSerializers): void {
+    const index = keyGroup - this.keyContext.keyGroupRange.start;
+    const maxParallelism = this.keyContext.maxParallelism;
+    const namespaceCount = readEntryCount(input);
+    for (let n = 0; n < namespaceCount; n++) {
+      const namespace = readNamespace(serializers.namespace, input);
+      const id = namespaceId(namespace);
+      const upserts = readEntryCount(input);
+      let stateMap = this.stateMaps[index];
+      if (upserts > 0) stateMap = stateMap === undefined ? (this.stateMaps[index] = new NamespacedStateMap<S>()) : stateMap.snapshotRefs !== 0 ? this.copyFrozen(index, stateMap) : stateMap;
+      for (let i = 0; i < upserts; i++) {
+        const key = readKeyInGroup(input, keyGroup, maxParallelism);
+        const value = serializers.value.read(input) as S;
+        const target = stateMap as NamespacedStateMap<S>;
+        let entries = target.namespaces.get(id)?.entries;
+        if (entries === undefined) {
+          entries = new Map();
+          target.namespaces.set(id, { namespace, entries, owned: undefined });
+        }
+        const normalizedKey = normalizeKey(key);
+        const size = entries.size;
+        entries.set(normalizedKey, value);
+        if (entries.size !== size && typeof key === 'object') (target.originalKeys ??= new OriginalKeys()).retain(normalizedKey as string, key);
+      }
+      const removals = readEntryCount(input);
+      for (let i = 0; i < removals; i++) {
+        const key = readKeyInGroup(input, keyGroup, maxParallelism);
+        const normalizedKey = normalizeKey(key);
+        if (stateMap === undefined || stateMap.namespaces.get(id)?.entries.has(normalizedKey) !== true) continue;
+        if (stateMap.snapshotRefs !== 0) stateMap = this.copyFrozen(index, stateMap);
+        const entries = (stateMap.namespaces.get(id) as NamespaceEntries<S>).entries;
+        entries.delete(normalizedKey);
+        if (typeof key === 'object') stateMap.originalKeys?.release(normalizedKey as string);
+        if (entries.size === 0) stateMap.namespaces.delete(id);
+      }
+    }
+  }
+
   transformValues(migrate: (value: S) => S): void {
     for (let index = 0; index < this.stateMaps.length; index++) {
       let stateMap = this.stateMaps[index];
@@ -267,6 +339,23 @@ export class NamespacedStateTable<S> implements StateTable<S> {
     return stateMap;
   }
 
+  /** Records the current (namespace, key) as changed; called only while changes are tracked. */
+  private markChanged(): void {
+    const context = this.keyContext;
+    const normalizedKey = context.normalizedKey;
+    const id = this.namespaceId;
+    if (normalizedKey === this.lastChangedKey && id === this.lastChangedNamespaceId) return;
+    const byNamespace = ((this.changes as (KeyGroupChanges | undefined)[])[context.keyGroupIndex] ??= new Map<string, NamespaceChanges>());
+    let changed = byNamespace.get(id);
+    if (changed === undefined) {
+      changed = { namespace: this.namespace, keys: new Map<NormalizedKey, Key>() };
+      byNamespace.set(id, changed);
+    }
+    changed.keys.set(normalizedKey, context.key as Key);
+    this.lastChangedKey = normalizedKey;
+    this.lastChangedNamespaceId = id;
+  }
+
   private copyFrozen(index: number, frozen: NamespacedStateMap<S>): NamespacedStateMap<S> {
     const copy = frozen.copy();
     this.stateMaps[index] = copy;
@@ -283,21 +372,33 @@ export class NamespacedStateTable<S> implements StateTable<S> {
   }
 }
 
-/** A `NamespacedStateTable`'s maps as one snapshot froze them. */
+/** A `NamespacedStateTable`'s maps as one snapshot froze them, and for a delta the changes it holds. */
 class FrozenNamespacedStateTable<S> implements FrozenStateTable {
   private readonly name: string;
   private stateMaps: readonly (NamespacedStateMap<S> | undefined)[] | undefined;
+  private readonly changes: readonly (KeyGroupChanges | undefined)[] | undefined;
   private readonly onRelease: () => void;
 
-  constructor(name: string, stateMaps: readonly (NamespacedStateMap<S> | undefined)[], onRelease: () => void) {
+  constructor(name: string, stateMaps: readonly (NamespacedStateMap<S> | undefined)[], changes: readonly (KeyGroupChanges | undefined)[] | undefined, onRelease: () => void) {
     this.name = name;
     this.stateMaps = stateMaps;
+    this.changes = changes;
     this.onRelease = onRelease;
   }
 
   writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void {
     if (this.stateMaps === undefined) throw writeAfterRelease(this.name);
     const stateMap = this.stateMaps[keyGroupIndex];
+    if (this.changes !== undefined) {
+      const changed = this.changes[keyGroupIndex];
+      out.writeVarUint(changed?.size ?? 0);
+      if (changed === undefined) return;
+      for (const [id, { namespace, keys }] of changed) {
+        writeNamespace(namespace, serializers.namespace, out);
+        writeChanges(keys, stateMap?.namespaces.get(id)?.entries, out, serializers.value);
+      }
+      return;
+    }
     if (stateMap === undefined) {
       out.writeVarUint(0);
       return;

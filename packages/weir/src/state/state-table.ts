@@ -18,6 +18,13 @@
  * are shared), and the copy remembers which keys' values it owns, so `getForUpdate()` copies a shared
  * value once (`copyForUpdate`) before the caller mutates it. Values written with `put` are new
  * objects by contract; values are never mutated except through `getForUpdate()`.
+ *
+ * Change tracking (incremental checkpoints): once a snapshot is frozen with `changes`, every write
+ * (`put`, an actual `remove`, a `getForUpdate` that hands out a value, and so `mergeNamespaces`) marks
+ * its key (and namespace) in a change set per key group, kept on the table beside `stateMaps`
+ * because the maps themselves are replaced by copies after a freeze. A `'delta'` freeze takes the
+ * change sets and starts new ones; its writer looks each changed key up in the frozen map: present
+ * is an upsert with the frozen value, absent a removal. Until then the write path pays one field check.
  */
 import type { Key } from '../core/key-groups.ts';
 import type { DataInput } from '../types/data-input.ts';
@@ -31,9 +38,18 @@ export interface StateSerializers {
   readonly value: TypeSerializer<unknown>;
 }
 
+/**
+ * How a freeze relates to change tracking: `'full'` (re)starts it, `'delta'` also captures the changes
+ * since the previous `changes` freeze; without it a freeze leaves tracking alone.
+ */
+export type SnapshotChanges = 'full' | 'delta';
+
 /** One state's key-group maps as a snapshot froze them; written later, off the record path. */
 export interface FrozenStateTable {
-  /** Writes the entries of one key group (`keyGroupIndex` counts from the range start). */
+  /**
+   * Writes the entries of one key group (`keyGroupIndex` counts from the range start), or, for a
+   * `'delta'` freeze, its changes (see `keyed-state-snapshot.ts` for both layouts).
+   */
   writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void;
   /** Drops the snapshot's hold on the maps; idempotent. */
   release(): void;
@@ -63,20 +79,33 @@ export interface StateTable<S> {
   keysAndNamespaces(): IterableIterator<[Key, unknown]>;
   /** How many keys have a value (under any namespace). */
   numKeys(): number;
-  /** Drops every value of every key group (dispose). */
+  /** Drops every value of every key group, and any tracked changes (dispose). */
   clearAll(): void;
   /**
    * Copies a value that a snapshot may share before `getForUpdate` hands it out for mutation: the
    * list's array, the user map, the accumulator. Set by the backend from the state's kind.
    */
   copyForUpdate: (value: S) => S;
-  /** Freezes every key group's current map for a snapshot, in time proportional to key groups. */
-  freeze(): FrozenStateTable;
+  /**
+   * Freezes every key group's current map for a snapshot, in time proportional to key groups. With
+   * `changes`, change tracking (re)starts at this moment; `'delta'` requires it to be running already
+   * and hands the changes since the previous `changes` freeze to the frozen table.
+   */
+  freeze(changes?: SnapshotChanges): FrozenStateTable;
+  /** Starts tracking changes with an empty change set, as for a table created after a `changes` freeze. */
+  trackChanges(): void;
+  /** Stops tracking changes and drops them (state changed wholesale: a later delta must be a full snapshot). */
+  stopTrackingChanges(): void;
   /**
    * Loads one key group's entries as `FrozenStateTable.writeKeyGroup` wrote them (restore). Throws
    * SERIALIZATION_FAILED for a key that does not belong to `keyGroup`.
    */
   readKeyGroup(keyGroup: number, input: DataInput, serializers: StateSerializers): void;
+  /**
+   * Applies one key group's changes as a `'delta'` freeze wrote them onto what earlier reads restored
+   * (restore): upserts replace values, removals delete them. Throws SERIALIZATION_FAILED like `readKeyGroup`.
+   */
+  readKeyGroupChanges(keyGroup: number, input: DataInput, serializers: StateSerializers): void;
   /** Replaces every value by `migrate(value)` (schema migration after a restore); frozen maps are copied first. */
   transformValues(migrate: (value: S) => S): void;
 }
