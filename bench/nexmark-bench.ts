@@ -78,7 +78,7 @@ const DEFAULT_EVENTS: Readonly<Record<string, number>> = {
   q2: 8_000_000,
   q3: 8_000_000,
   q4: 2_000_000,
-  q5: 300_000,
+  q5: 1_500_000,
   q7: 500_000,
   q8: 3_000_000,
   q11: 600_000,

@@ -13,6 +13,8 @@ import {
   IDLE_WINDOW_MS,
   LATE_BOUND_MS,
   LATE_INPUT,
+  LATE_SLIDING_SIZE_MS,
+  LATE_SLIDING_SLIDE_MS,
   LATE_WINDOW_MS,
   PACED_RECORDS,
   pacedReading,
@@ -25,6 +27,54 @@ const JOB = new URL('./jobs/event-time-jobs.ts', import.meta.url);
 type Span = [key: string, start: number, end: number, sum: number, count: number];
 const span = (w: WindowResult): Span => [w.key, w.start, w.end, w.sum, w.count];
 
+/**
+ * The reference of LATE_INPUT through windows of `size` every `slide` with allowed lateness (Flink's
+ * WindowOperator): the watermark after each record is the highest time so far - bound - 1. A record
+ * goes into each of its windows not past end - 1 + lateness, firing it at once when the watermark
+ * passed its end; a record that went into none is late. A window fires when the watermark reaches its
+ * end - 1 (if a record came before that) and is dropped at end - 1 + lateness.
+ */
+function referenceLateness(size: number, slide: number): { fired: Span[]; late: Reading[] } {
+  let watermark = Number.NEGATIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  const open = new Map<string, { key: string; start: number; sum: number; count: number; timer: boolean }>();
+  const fired: Span[] = [];
+  const late: Reading[] = [];
+  const advance = (to: number): void => {
+    if (to <= watermark) return;
+    watermark = to;
+    for (const [id, w] of [...open].sort(([, a], [, b]) => a.start - b.start)) {
+      const end = w.start + size;
+      if (w.timer && end - 1 <= watermark) {
+        fired.push([w.key, w.start, end, w.sum, w.count]);
+        w.timer = false;
+      }
+      if (end - 1 + ALLOWED_LATENESS_MS <= watermark) open.delete(id);
+    }
+  };
+  for (const r of LATE_INPUT) {
+    let accepted = false;
+    for (let start = Math.floor(r.time / slide) * slide; start > r.time - size; start -= slide) {
+      const end = start + size;
+      if (end - 1 + ALLOWED_LATENESS_MS <= watermark) continue;
+      accepted = true;
+      const id = `${r.key}/${start}`;
+      const w = open.get(id) ?? { key: r.key, start, sum: 0, count: 0, timer: false };
+      w.sum += r.value;
+      w.count++;
+      open.set(id, w);
+      // The watermark passed the window already: the record fires it again at once.
+      if (end - 1 <= watermark) fired.push([w.key, start, end, w.sum, w.count]);
+      else w.timer = true;
+    }
+    if (!accepted && r.time + ALLOWED_LATENESS_MS <= watermark) late.push(r);
+    max = Math.max(max, r.time);
+    advance(max - LATE_BOUND_MS - 1);
+  }
+  advance(Number.POSITIVE_INFINITY);
+  return { fired, late };
+}
+
 for (const parallelism of TEST_PARALLELISMS) {
   describe(`event time at parallelism ${parallelism}`, () => {
     let result: JobExecutionResult;
@@ -33,48 +83,19 @@ for (const parallelism of TEST_PARALLELISMS) {
     });
 
     test('allowed lateness fires windows again for late records and sends the later ones to a side output', () => {
-      // The reference: the watermark after each record is the highest time so far - bound - 1.
-      let watermark = Number.NEGATIVE_INFINITY;
-      let max = Number.NEGATIVE_INFINITY;
-      const open = new Map<string, { key: string; start: number; sum: number; count: number; fired: boolean }>();
-      const fired: Span[] = [];
-      const late: Reading[] = [];
-      const advance = (to: number): void => {
-        if (to <= watermark) return;
-        watermark = to;
-        for (const [id, w] of [...open].sort(([, a], [, b]) => a.start - b.start)) {
-          const end = w.start + LATE_WINDOW_MS;
-          if (!w.fired && end - 1 <= watermark) {
-            fired.push([w.key, w.start, end, w.sum, w.count]);
-            w.fired = true;
-          }
-          if (end - 1 + ALLOWED_LATENESS_MS <= watermark) open.delete(id);
-        }
-      };
-      for (const r of LATE_INPUT) {
-        const start = Math.floor(r.time / LATE_WINDOW_MS) * LATE_WINDOW_MS;
-        if (start + LATE_WINDOW_MS - 1 + ALLOWED_LATENESS_MS <= watermark) {
-          late.push(r);
-        } else {
-          const id = `${r.key}/${start}`;
-          const w = open.get(id) ?? { key: r.key, start, sum: 0, count: 0, fired: false };
-          w.sum += r.value;
-          w.count++;
-          open.set(id, w);
-          if (start + LATE_WINDOW_MS - 1 <= watermark) {
-            // The watermark passed the window already: the record fires it again at once.
-            fired.push([w.key, start, start + LATE_WINDOW_MS, w.sum, w.count]);
-            w.fired = true;
-          }
-        }
-        max = Math.max(max, r.time);
-        advance(max - LATE_BOUND_MS - 1);
-      }
-      advance(Number.POSITIVE_INFINITY);
+      const { fired, late } = referenceLateness(LATE_WINDOW_MS, LATE_WINDOW_MS);
       assert.ok(late.length > 5, 'some records are too late');
       assert.ok(fired.length > new Set(fired.map((f) => `${f[0]}/${f[1]}`)).size, 'some windows fire again for late records');
       assert.deepEqual(multiset(result.getCollected<WindowResult>('late-windows').map(span)), multiset(fired));
       assert.deepEqual(multiset(result.getCollected<Reading>('late')), multiset(late));
+    });
+
+    test('sliding windows with allowed lateness fire again for late records; records too late for all their windows go to a side output', () => {
+      const { fired, late } = referenceLateness(LATE_SLIDING_SIZE_MS, LATE_SLIDING_SLIDE_MS);
+      assert.ok(late.length > 5, 'some records are too late');
+      assert.ok(fired.length > new Set(fired.map((f) => `${f[0]}/${f[1]}`)).size, 'some windows fire again for late records');
+      assert.deepEqual(multiset(result.getCollected<WindowResult>('late-sliding-windows').map(span)), multiset(fired));
+      assert.deepEqual(multiset(result.getCollected<Reading>('late-sliding')), multiset(late));
     });
 
     test('processing-time windows count every record once, in windows aligned to their size', () => {

@@ -11,6 +11,7 @@ import {
   KeyedProcessFunction,
   OutputTag,
   ProcessFunction,
+  SlidingEventTimeWindows,
   TumblingEventTimeWindows,
   TumblingProcessingTimeWindows,
   Types,
@@ -21,10 +22,12 @@ import {
   type KeyedProcessContext,
   type OnTimerContext,
   type ProcessContext,
+  type ProcessWindowFunctionContext,
   type StreamExecutionEnvironment,
+  type TimeWindow,
 } from 'weir';
 import { PacedSource } from './paced-source.ts';
-import { BOUND_MS, RECORDS, Report, ReadingType, ResultType, reading, sumAndCount, type Reading } from './window-jobs.ts';
+import { BOUND_MS, RECORDS, Report, ReadingType, ResultType, reading, sumAndCount, type Reading, type WindowResult } from './window-jobs.ts';
 
 /** The ordered input of the lateness job: times jump back now and then by up to 600 ms. */
 export const LATE_INPUT: readonly Reading[] = Array.from({ length: 4000 }, (_, i) => ({
@@ -36,11 +39,12 @@ export const LATE_WINDOW_MS = 200;
 export const ALLOWED_LATENESS_MS = 150;
 export const LATE_BOUND_MS = 20;
 
-/** Late data: an ordered source with a watermark after every record, windows with allowed lateness. */
-function late(env: StreamExecutionEnvironment): void {
-  const lateTag = new OutputTag<Reading>('late', ReadingType);
-  // A watermark after every record (punctuated), so which records are late is fixed by the input order.
-  const punctuated = WatermarkStrategy.forGenerator<Reading>(() => {
+export const LATE_SLIDING_SIZE_MS = 300;
+export const LATE_SLIDING_SLIDE_MS = 100;
+
+/** A watermark after every record (punctuated), so which records are late is fixed by the input order. */
+function punctuated(): WatermarkStrategy<Reading> {
+  return WatermarkStrategy.forGenerator<Reading>(() => {
     let max = Number.NEGATIVE_INFINITY;
     return {
       onEvent: (_r, timestamp, output) => {
@@ -50,8 +54,13 @@ function late(env: StreamExecutionEnvironment): void {
       onPeriodicEmit: () => {},
     };
   }).withTimestampAssigner((r) => r.time);
+}
+
+/** Late data: an ordered source with a watermark after every record, windows with allowed lateness. */
+function late(env: StreamExecutionEnvironment): void {
+  const lateTag = new OutputTag<Reading>('late', ReadingType);
   const sums = env
-    .fromSource(new CollectionSource(LATE_INPUT, ReadingType), punctuated, 'ordered')
+    .fromSource(new CollectionSource(LATE_INPUT, ReadingType), punctuated(), 'ordered')
     .keyBy((r) => r.key)
     .window(TumblingEventTimeWindows.of(LATE_WINDOW_MS))
     .allowedLateness(ALLOWED_LATENESS_MS)
@@ -60,6 +69,31 @@ function late(env: StreamExecutionEnvironment): void {
     .uid('late-windows');
   sums.sinkTo(new CollectSink('late-windows'));
   sums.getSideOutput(lateTag).map((r) => r, ReadingType).sinkTo(new CollectSink('late'));
+}
+
+/** Late data into sliding windows: a reduce of sums and counts, reported by a window function. */
+function lateSliding(env: StreamExecutionEnvironment): void {
+  const Counted = Types.object({ key: Types.string, value: Types.number, time: Types.number, count: Types.number });
+  const lateTag = new OutputTag<Reading & { count: number }>('late-sliding', Counted);
+  const sums = env
+    .fromSource(new CollectionSource(LATE_INPUT, ReadingType), punctuated(), 'ordered-sliding')
+    .map((r) => ({ ...r, count: 1 }), Counted)
+    // chained to the one-split source, so the windows see records and watermarks in the input's order
+    .setParallelism(1)
+    .keyBy((r) => r.key)
+    .window(SlidingEventTimeWindows.of(LATE_SLIDING_SIZE_MS, LATE_SLIDING_SLIDE_MS))
+    .allowedLateness(ALLOWED_LATENESS_MS)
+    .sideOutputLateData(lateTag)
+    .reduce(
+      (a, b) => ({ ...a, value: a.value + b.value, count: a.count + b.count }),
+      (key: string, ctx: ProcessWindowFunctionContext<TimeWindow>, sums: Iterable<{ value: number; count: number }>, out: Collector<WindowResult>) => {
+        for (const { value, count } of sums) out.collect({ key, start: ctx.window().start, end: ctx.window().end, sum: value, count, watermark: ctx.currentWatermark() });
+      },
+      ResultType,
+    )
+    .uid('late-sliding-windows');
+  sums.sinkTo(new CollectSink('late-sliding-windows'));
+  sums.getSideOutput(lateTag).map(({ key, value, time }) => ({ key, value, time }), ReadingType).sinkTo(new CollectSink('late-sliding'));
 }
 
 export const PACED_RECORDS = 300;
@@ -166,6 +200,7 @@ function timers(env: StreamExecutionEnvironment): void {
 export const job = defineJob('event-time', (env) => {
   env.getConfig().setAutoWatermarkInterval(10);
   late(env);
+  lateSliding(env);
   processingTime(env);
   idleness(env);
   timers(env);

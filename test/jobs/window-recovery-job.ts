@@ -1,7 +1,7 @@
 /**
  * @module Windows across a failure: checkpoints every 100 ms, and a map that throws once (first
- * attempt) at record `--fail-at`, so the job restarts from its latest checkpoint. Tumbling and session
- * windows report each window; a keyed function downstream counts how often each window fired and
+ * attempt) at record `--fail-at`, so the job restarts from its latest checkpoint. Tumbling, sliding
+ * (on slices) and session windows report each window; a keyed function downstream counts how often each window fired and
  * reports that at the end of input. Exactly once: every window fired once, with all its records.
  */
 import {
@@ -10,6 +10,7 @@ import {
   EventTimeSessionWindows,
   KeyedProcessFunction,
   RichMapFunction,
+  SlidingEventTimeWindows,
   TumblingEventTimeWindows,
   Types,
   ValueStateDescriptor,
@@ -38,6 +39,8 @@ export function tick(i: number): Tick {
 }
 
 export const TUMBLING_MS = 500;
+export const SLIDING_SIZE_MS = 1000;
+export const SLIDING_SLIDE_MS = 250;
 export const SESSION_GAP_MS = 40;
 
 /** A fired window: `kind/key/start`, its end and the sum and count of its records. */
@@ -121,9 +124,10 @@ export const job = defineJob('window-recovery', (env, params) => {
     .uid('fail-once')
     .keyBy((t) => t.key);
   const tumbling = ticks.window(TumblingEventTimeWindows.of(TUMBLING_MS)).aggregate(sumAndCount, report('tumbling'), FiredType).uid('tumbling');
+  const sliding = ticks.window(SlidingEventTimeWindows.of(SLIDING_SIZE_MS, SLIDING_SLIDE_MS)).aggregate(sumAndCount, report('sliding'), FiredType).uid('sliding');
   const sessions = ticks.window(EventTimeSessionWindows.withGap(SESSION_GAP_MS)).aggregate(sumAndCount, report('session'), FiredType).uid('sessions');
   tumbling
-    .union(sessions)
+    .union(sliding, sessions)
     .keyBy((fired) => fired.id)
     .process(new CountFirings(), Types.object({ id: Types.string, end: Types.number, sum: Types.number, count: Types.number, fires: Types.number }))
     .uid('count-firings')

@@ -18,14 +18,18 @@ import {
   type InternalWindowFunction,
 } from '../operators/windowing/internal-window-function.ts';
 import type { ProcessWindowFunctionLike } from '../operators/windowing/process-window-function.ts';
+import { SlicingWindowOperator, windowSlicingOf, type SliceFunction } from '../operators/windowing/slicing-window-operator.ts';
 import { Trigger } from '../operators/windowing/trigger.ts';
-import type { Window } from '../operators/windowing/window.ts';
+import type { TimeWindow, Window } from '../operators/windowing/window.ts';
 import { WindowAssigner } from '../operators/windowing/window-assigner.ts';
 import { WindowOperator, type WindowContentsDescriptor } from '../operators/windowing/window-operator.ts';
 import type { AggregateFunction, ReduceFunction } from '../state/aggregate-function.ts';
 import { AggregatingStateDescriptor, ListStateDescriptor, ReducingStateDescriptor, type StateDescriptor } from '../state/state-descriptors.ts';
 import type { TypeSerializer } from '../types/type-serializer.ts';
 import { Types } from '../types/types.ts';
+
+/** The state WindowOperator keeps window contents in. */
+const WINDOW_CONTENTS = 'window-contents';
 
 /** The settings a windowed stream collects before its reduce, aggregate or process. */
 export interface WindowSettings<T, W extends Window> {
@@ -90,8 +94,9 @@ export function reducePlan<T, R, K extends Key, W extends Window>(
   if (settings.evictor !== undefined) {
     return plan(settings, 'reduce', evictingContents(settings), reducingWindowFunction(reduce, windowFunction) as InternalWindowFunction<unknown, R, K, W>);
   }
-  const contents = new ReducingStateDescriptor<T>('window-contents', reduce, settings.inputType);
-  return plan(settings, 'reduce', contents as WindowContentsDescriptor, singleValueWindowFunction(windowFunction) as InternalWindowFunction<unknown, R, K, W>);
+  const contents = new ReducingStateDescriptor<T>(WINDOW_CONTENTS, reduce, settings.inputType);
+  const slices: SliceFunction<T> = { kind: 'reduce', reduce, serializer: settings.inputType };
+  return plan(settings, 'reduce', contents as WindowContentsDescriptor, singleValueWindowFunction(windowFunction) as InternalWindowFunction<unknown, R, K, W>, slices);
 }
 
 /** Incremental aggregate, optionally through a ProcessWindowFunction that gets the aggregate's result. */
@@ -103,33 +108,45 @@ export function aggregatePlan<T, ACC, V, R, K extends Key, W extends Window>(
   if (windowFunction !== undefined) checkWindowFunction(windowFunction, 'aggregate');
   if (settings.evictor !== undefined) {
     // The descriptor checks the aggregate function's shape even though an evicting window keeps elements.
-    new AggregatingStateDescriptor<T, ACC, V>('window-contents', aggregate);
+    new AggregatingStateDescriptor<T, ACC, V>(WINDOW_CONTENTS, aggregate);
     return plan(settings, 'aggregate', evictingContents(settings), aggregatingWindowFunction(aggregate, windowFunction) as InternalWindowFunction<unknown, R, K, W>);
   }
-  const contents = new AggregatingStateDescriptor<T, ACC, V>('window-contents', aggregate);
-  return plan(settings, 'aggregate', contents as unknown as WindowContentsDescriptor, singleValueWindowFunction(windowFunction) as InternalWindowFunction<unknown, R, K, W>);
+  const contents = new AggregatingStateDescriptor<T, ACC, V>(WINDOW_CONTENTS, aggregate);
+  const slices: SliceFunction<T> = { kind: 'aggregate', aggregate };
+  return plan(settings, 'aggregate', contents as unknown as WindowContentsDescriptor, singleValueWindowFunction(windowFunction) as InternalWindowFunction<unknown, R, K, W>, slices);
 }
 
 /** Every element of the window to a ProcessWindowFunction. */
 export function processPlan<T, R, K extends Key, W extends Window>(settings: WindowSettings<T, W>, windowFunction: ProcessWindowFunctionLike<T, R, K, W>): WindowOperatorPlan<T, R> {
   checkWindowFunction(windowFunction, 'process');
-  const contents = settings.evictor !== undefined ? evictingContents(settings) : (new ListStateDescriptor<T>('window-contents', settings.inputType) as WindowContentsDescriptor);
+  const contents = settings.evictor !== undefined ? evictingContents(settings) : (new ListStateDescriptor<T>(WINDOW_CONTENTS, settings.inputType) as WindowContentsDescriptor);
   return plan(settings, 'process', contents, iterableWindowFunction(windowFunction) as InternalWindowFunction<unknown, R, K, W>);
 }
 
+/**
+ * The operator of a windowed reduce, aggregate or process. A tumbling or sliding time window with its
+ * default trigger, no evictor and an incremental function (`slices`) runs as a SlicingWindowOperator;
+ * everything else, and a job restored from a savepoint of WindowOperator's state, as a WindowOperator.
+ */
 function plan<T, R, K extends Key, W extends Window>(
   settings: WindowSettings<T, W>,
   what: string,
   contents: WindowContentsDescriptor,
   windowFunction: InternalWindowFunction<unknown, R, K, W>,
+  slices?: SliceFunction<T>,
 ): WindowOperatorPlan<T, R> {
   const { assigner, trigger, allowedLateness, lateDataOutputTag, evictor } = settings;
   const parts = [String(assigner), String(trigger), ...(evictor === undefined ? [] : [evictor.constructor.name]), what];
+  const slicing = slices === undefined ? undefined : windowSlicingOf(assigner as WindowAssigner<unknown, never>, trigger, evictor);
   return {
     name: `Window(${parts.join(', ')})`,
     factory: (context, output) => {
       const keyed = context.keyed;
       if (keyed === undefined) throw new WeirError('INTERNAL', `${context.description} is a window operator but received no keyed context`);
+      if (slicing !== undefined && slices !== undefined && !keyed.backend.getRegisteredStateNames().includes(WINDOW_CONTENTS)) {
+        const sliced = { slicing, slices, windowFunction: windowFunction as unknown as InternalWindowFunction<unknown, R, K, TimeWindow>, allowedLateness, lateDataOutputTag };
+        return new SlicingWindowOperator<T, R, K>(sliced, context, output, keyed);
+      }
       return new WindowOperator<T, R, K, W>({ assigner, trigger, contents, windowFunction, allowedLateness, lateDataOutputTag, evictor }, context, output, keyed);
     },
   };

@@ -38,7 +38,7 @@ const KEYS: Key[] = [];
 for (let i = 0; KEYS.length < 60; i++) {
   for (const key of [`k${i}`, i, ['t', i]] as Key[]) if (KEYS.length < 60 && RANGE.contains(keyGroupOf(key, MAX_PARALLELISM))) KEYS.push(key);
 }
-const NAMESPACES: unknown[] = [VOID_NAMESPACE, { start: 0, end: 10 }, { start: 10, end: 20 }, 'session'];
+const NAMESPACES: unknown[] = [VOID_NAMESPACE, { start: 0, end: 10 }, { start: 10, end: 20 }, 'session', 10, 1_704_067_210_000, { start: 1_704_067_200_000, end: 1_704_067_210_000 }];
 
 interface ReferenceTimer {
   readonly timestamp: number;
@@ -63,18 +63,43 @@ function rebuilt(timer: InternalTimer): InternalTimer {
   return { timestamp: timer.timestamp, key: copy(timer.key) as Key, namespace: copy(timer.namespace) };
 }
 
-test('timers fire in timestamp order, ties in insertion order, each (timestamp, key, namespace) once', () => {
+/** Random timestamps: few distinct ones, some at epoch milliseconds as windows' are. */
+function scatteredTimestamps(next: () => number): () => number {
+  return () => Math.floor(next() * 200) + (next() < 0.5 ? 0 : 1_704_067_200_000);
+}
+
+/** Runs of one timestamp, as a window operator registers the timers of many keys at one window end. */
+function runsOfTimestamps(next: () => number): () => number {
+  let current = 0;
+  return () => {
+    if (next() < 0.2) current = Math.floor(next() * 50);
+    return current;
+  };
+}
+
+for (const [kind, timestamps] of [
+  ['scattered timestamps', scatteredTimestamps],
+  ['runs of one timestamp', runsOfTimestamps],
+] as const) {
+  test(`timers fire in timestamp order, ties in insertion order, each (timestamp, key, namespace) once: ${kind}`, () => {
+    checkAgainstReference(timestamps);
+  });
+}
+
+function checkAgainstReference(timestamps: (next: () => number) => () => number): void {
   const queue = createQueue();
   // the reference: queued timers by identity; the next to fire is the first in (timestamp, insertion) order
   const reference = new Map<string, ReferenceTimer>();
   let sequence = 0;
   let largest = 0;
   const next = random(11);
+  const nextTimestamp = timestamps(next);
   for (let i = 0; i < 30_000; i++) {
     // the first half grows the queue to thousands of timers, the second mostly drains it
     const op = i < 15_000 ? next() : 0.25 + next() * 0.75;
     // few distinct timestamps, so ties and duplicates are common
-    const timer: InternalTimer = { timestamp: Math.floor(next() * 200), key: pick(KEYS, next), namespace: pick(NAMESPACES, next) };
+    const timestamp = nextTimestamp();
+    const timer: InternalTimer = { timestamp, key: pick(KEYS, next), namespace: pick(NAMESPACES, next) };
     const id = referenceId(timer);
     if (op < 0.45) {
       assert.equal(queue.add(rebuilt(timer)), !reference.has(id));
@@ -105,7 +130,7 @@ test('timers fire in timestamp order, ties in insertion order, each (timestamp, 
   const drained: string[] = [];
   for (let timer = queue.poll(); timer !== undefined; timer = queue.poll()) drained.push(referenceId(timer));
   assert.deepEqual(drained, expectedOrder);
-});
+}
 
 test('each timer is listed under the key group of its key, and only there', () => {
   const queue = createQueue();

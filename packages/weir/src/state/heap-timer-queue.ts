@@ -1,16 +1,16 @@
 /**
  * @module The timer queue of a keyed operator (Flink's `HeapPriorityQueueSet` of
- * `TimerHeapInternalTimer`s): a binary min-heap by timestamp that holds each (timestamp, key,
- * namespace) at most once, with its timers indexed per key group for snapshots and rescaling. The
- * per-key-group index is copy-on-write, like the state tables, so a snapshot freezes it in
- * O(key groups) and writes the timers later.
+ * `TimerHeapInternalTimer`s): timers by timestamp, each (timestamp, key, namespace) at most once, with
+ * its timers indexed per key group for snapshots and rescaling. The per-key-group index is
+ * copy-on-write, like the state tables, so a snapshot freezes it in O(key groups) and writes the
+ * timers later.
  */
 import { WeirError } from '../core/errors.ts';
 import { keyGroupOf, normalizeKey } from '../core/key-groups.ts';
 import type { Key, KeyGroupRange } from '../core/key-groups.ts';
 import { keyGroupOutOfRange } from './internal-key-context.ts';
 import type { NormalizedKey } from './internal-key-context.ts';
-import { VOID_NAMESPACE_ID, namespaceId } from './namespace-id.ts';
+import { VOID_NAMESPACE, numberId, namespaceId } from './namespace-id.ts';
 
 /** A timer for `key` (and `namespace`, e.g. a window) that fires at `timestamp`. */
 export interface InternalTimer<K extends Key = Key, N = unknown> {
@@ -32,8 +32,13 @@ export class TimerHeapInternalTimer<K extends Key = Key, N = unknown> implements
   readonly dedupKey: number | string;
   /** Breaks timestamp ties in insertion order, so firing order is deterministic. */
   readonly sequence: number;
-  /** Position in the heap array; -1 once removed. */
+  /**
+   * Position in the heap while this timer heads its run (see `HeapTimerQueue`), else -1. The run is a
+   * circular list: `next` is the following timer (the head after the last), `prev` the preceding one.
+   */
   heapIndex = -1;
+  next: TimerHeapInternalTimer<K, N> = this;
+  prev: TimerHeapInternalTimer<K, N> = this;
 
   constructor(timer: InternalTimer<K, N>, keyGroup: number, normalizedKey: NormalizedKey, dedupKey: number | string, sequence: number) {
     this.timestamp = timer.timestamp;
@@ -54,8 +59,23 @@ export interface HeapTimerQueueOptions {
   readonly operatorDescription?: string;
 }
 
-/** Timers of one key, by `dedupKey`. */
-type KeyTimers<K extends Key, N> = Map<number | string, TimerHeapInternalTimer<K, N>>;
+/**
+ * Timers of one key: the timer itself while the key has one (a window operator's usual case, which
+ * then costs no map), else a map by `dedupKey`.
+ */
+type KeyTimers<K extends Key, N> = TimerHeapInternalTimer<K, N> | Map<number | string, TimerHeapInternalTimer<K, N>>;
+
+/** The timer of `keyTimers` with `dedupKey`. */
+function timerOf<K extends Key, N>(keyTimers: KeyTimers<K, N> | undefined, dedupKey: number | string): TimerHeapInternalTimer<K, N> | undefined {
+  if (keyTimers === undefined) return undefined;
+  if (keyTimers instanceof Map) return keyTimers.get(dedupKey);
+  return keyTimers.dedupKey === dedupKey ? keyTimers : undefined;
+}
+
+function* timersIn<K extends Key, N>(keyTimers: KeyTimers<K, N>): IterableIterator<TimerHeapInternalTimer<K, N>> {
+  if (keyTimers instanceof Map) yield* keyTimers.values();
+  else yield keyTimers;
+}
 
 /** Timers of one key group, by normalized key; copy-on-write like a `StateMap`. */
 class KeyGroupTimers<K extends Key, N> {
@@ -64,7 +84,8 @@ class KeyGroupTimers<K extends Key, N> {
   snapshotRefs = 0;
   /**
    * Defined while the per-key maps may be shared with a frozen index (this is a shallow copy of one):
-   * the keys whose map this copy has since replaced by its own, so each is copied once.
+   * the keys whose map this copy has since replaced by its own, so each is copied once. A key's single
+   * timer is never changed in place, so it needs no copy.
    */
   ownedKeys: Set<NormalizedKey> | undefined = undefined;
 
@@ -79,8 +100,40 @@ class KeyGroupTimers<K extends Key, N> {
     return copy;
   }
 
+  /** Adds `node` to the timers of its key (`keyTimers`, undefined when it has none). */
+  add(node: TimerHeapInternalTimer<K, N>, keyTimers: KeyTimers<K, N> | undefined): void {
+    const key = node.normalizedKey;
+    if (keyTimers === undefined) {
+      this.byKey.set(key, node);
+      return;
+    }
+    if (keyTimers instanceof Map) {
+      this.writable(key, keyTimers).set(node.dedupKey, node);
+      return;
+    }
+    this.byKey.set(key, new Map([[keyTimers.dedupKey, keyTimers], [node.dedupKey, node]]));
+    this.ownedKeys?.add(key);
+  }
+
+  /** Removes `node` from the timers of its key, if there. */
+  remove(node: TimerHeapInternalTimer<K, N>): void {
+    const key = node.normalizedKey;
+    const keyTimers = this.byKey.get(key);
+    if (keyTimers === node) {
+      this.byKey.delete(key);
+      return;
+    }
+    if (!(keyTimers instanceof Map) || keyTimers.get(node.dedupKey) !== node) return;
+    if (keyTimers.size === 2) {
+      // back to the single remaining timer: no map to copy or keep
+      for (const other of keyTimers.values()) if (other !== node) this.byKey.set(key, other);
+      return;
+    }
+    this.writable(key, keyTimers).delete(node.dedupKey);
+  }
+
   /** The timers of `normalizedKey`, copied first when they may be shared with a frozen index. */
-  writableKeyTimers(normalizedKey: NormalizedKey, keyTimers: KeyTimers<K, N>): KeyTimers<K, N> {
+  private writable(normalizedKey: NormalizedKey, keyTimers: Map<number | string, TimerHeapInternalTimer<K, N>>): Map<number | string, TimerHeapInternalTimer<K, N>> {
     const owned = this.ownedKeys;
     if (owned === undefined || owned.has(normalizedKey)) return keyTimers;
     const copy = new Map(keyTimers);
@@ -103,6 +156,12 @@ export interface FrozenTimers<K extends Key = Key, N = unknown> {
  * (timestamp, key, namespace) once. Keys are compared by `normalizeKey`, namespaces by `namespaceId`,
  * so a timer rebuilt from a snapshot or a window rebuilt per record matches the one registered.
  *
+ * Timers added one after another at the same timestamp form a run, and a binary min-heap orders the
+ * runs by their first timer: window operators register the timers of many keys at a few window ends,
+ * so adding such a timer and polling it are O(1), where a heap of single timers costs O(log timers).
+ * A run takes timers only while it is the latest run made, so two runs of one timestamp never
+ * interleave and the heap order by first timer is the firing order.
+ *
  * @example
  * const timers = new HeapTimerQueue({ keyGroupRange, maxParallelism });
  * timers.add({ timestamp: 1000, key: 'app1', namespace: VOID_NAMESPACE });
@@ -112,7 +171,11 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
   readonly keyGroupRange: KeyGroupRange;
   readonly maxParallelism: number;
   private readonly operatorDescription: string;
+  /** Min-heap of the runs' first timers, by timestamp and sequence. */
   private readonly heap: TimerHeapInternalTimer<K, N>[] = [];
+  /** The first timer of the latest run, while it is in the heap: a timer of its timestamp joins the run. */
+  private latestRun: TimerHeapInternalTimer<K, N> | undefined = undefined;
+  private queued = 0;
   /** Indexed by `keyGroup - keyGroupRange.start`, like the state tables. */
   private readonly timersByKeyGroup: (KeyGroupTimers<K, N> | undefined)[];
   private nextSequence = 0;
@@ -127,11 +190,11 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
   }
 
   get size(): number {
-    return this.heap.length;
+    return this.queued;
   }
 
   isEmpty(): boolean {
-    return this.heap.length === 0;
+    return this.queued === 0;
   }
 
   /** The timer with the smallest timestamp, without removing it. */
@@ -144,7 +207,7 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
     const head = this.heap[0];
     if (head === undefined) return undefined;
     this.unindex(head);
-    this.removeAt(0);
+    this.dequeue(head);
     return head;
   }
 
@@ -165,26 +228,30 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
     const dedupKey = dedupKeyOf(timestamp, timer.namespace);
     const index = keyGroup - this.keyGroupRange.start;
     let keyGroupTimers = this.timersByKeyGroup[index];
-    let keyTimers = keyGroupTimers?.byKey.get(normalizedKey);
-    if (keyTimers !== undefined && keyTimers.has(dedupKey)) return false;
+    const keyTimers = keyGroupTimers?.byKey.get(normalizedKey);
+    if (timerOf(keyTimers, dedupKey) !== undefined) return false;
     if (keyGroupTimers === undefined) {
       keyGroupTimers = new KeyGroupTimers<K, N>();
       this.timersByKeyGroup[index] = keyGroupTimers;
     } else if (keyGroupTimers.snapshotRefs !== 0) {
       keyGroupTimers = this.copyFrozen(index, keyGroupTimers);
     }
-    if (keyTimers === undefined) {
-      keyTimers = new Map();
-      keyGroupTimers.byKey.set(normalizedKey, keyTimers);
-      keyGroupTimers.ownedKeys?.add(normalizedKey);
-    } else {
-      keyTimers = keyGroupTimers.writableKeyTimers(normalizedKey, keyTimers);
-    }
     const node = new TimerHeapInternalTimer(timer, keyGroup, normalizedKey, dedupKey, this.nextSequence++);
-    keyTimers.set(dedupKey, node);
-    node.heapIndex = this.heap.length;
-    this.heap.push(node);
-    this.siftUp(node.heapIndex);
+    keyGroupTimers.add(node, keyTimers);
+    const run = this.latestRun;
+    if (run?.timestamp === timestamp) {
+      const last = run.prev;
+      last.next = node;
+      node.prev = last;
+      node.next = run;
+      run.prev = node;
+    } else {
+      node.heapIndex = this.heap.length;
+      this.heap.push(node);
+      this.siftUp(node.heapIndex);
+      this.latestRun = node;
+    }
+    this.queued++;
     return true;
   }
 
@@ -193,7 +260,7 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
     const node = this.find(timer);
     if (node === undefined) return false;
     this.unindex(node);
-    this.removeAt(node.heapIndex);
+    this.dequeue(node);
     return true;
   }
 
@@ -207,7 +274,7 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
     if (!this.keyGroupRange.contains(keyGroup)) return;
     const keyGroupTimers = this.timersByKeyGroup[keyGroup - this.keyGroupRange.start];
     if (keyGroupTimers === undefined) return;
-    for (const keyTimers of keyGroupTimers.byKey.values()) yield* keyTimers.values();
+    for (const keyTimers of keyGroupTimers.byKey.values()) yield* timersIn(keyTimers);
   }
 
   /**
@@ -227,7 +294,7 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
         }
         const timers: TimerHeapInternalTimer<K, N>[] = [];
         const keyGroupTimers = frozen[keyGroupIndex];
-        if (keyGroupTimers !== undefined) for (const keyTimers of keyGroupTimers.byKey.values()) for (const timer of keyTimers.values()) timers.push(timer);
+        if (keyGroupTimers !== undefined) for (const keyTimers of keyGroupTimers.byKey.values()) for (const timer of timersIn(keyTimers)) timers.push(timer);
         return timers.sort((a, b) => (precedes(a, b) ? -1 : 1));
       },
       release: () => {
@@ -244,7 +311,7 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
     const keyGroup = this.keyGroupOf(timer.key);
     const keyGroupTimers = this.timersByKeyGroup[keyGroup - this.keyGroupRange.start];
     const normalizedKey = identityOf(timer.key);
-    return keyGroupTimers?.byKey.get(normalizedKey)?.get(dedupKeyOf(timer.timestamp, timer.namespace));
+    return timerOf(keyGroupTimers?.byKey.get(normalizedKey), dedupKeyOf(timer.timestamp, timer.namespace));
   }
 
   private copyFrozen(index: number, frozen: KeyGroupTimers<K, N>): KeyGroupTimers<K, N> {
@@ -262,23 +329,40 @@ export class HeapTimerQueue<K extends Key = Key, N = unknown> {
   private unindex(node: TimerHeapInternalTimer<K, N>): void {
     const index = node.keyGroup - this.keyGroupRange.start;
     let keyGroupTimers = this.timersByKeyGroup[index];
-    if (keyGroupTimers === undefined) return;
-    const keyTimers = keyGroupTimers.byKey.get(node.normalizedKey);
-    if (keyTimers === undefined || !keyTimers.has(node.dedupKey)) return;
+    if (keyGroupTimers === undefined || timerOf(keyGroupTimers.byKey.get(node.normalizedKey), node.dedupKey) !== node) return;
     if (keyGroupTimers.snapshotRefs !== 0) keyGroupTimers = this.copyFrozen(index, keyGroupTimers);
-    // the key's last timer: drop its map instead of copying it just to empty it
-    if (keyTimers.size === 1) {
-      keyGroupTimers.byKey.delete(node.normalizedKey);
+    keyGroupTimers.remove(node);
+  }
+
+  /**
+   * Takes `node` out of its run. The next timer of a run takes its first timer's place in the heap as
+   * it is: it precedes every run the first one preceded (a later run of the same timestamp has only
+   * later timers).
+   */
+  private dequeue(node: TimerHeapInternalTimer<K, N>): void {
+    this.queued--;
+    const next = node.next;
+    const index = node.heapIndex;
+    node.heapIndex = -1;
+    if (next === node) {
+      if (this.latestRun === node) this.latestRun = undefined;
+      this.removeAt(index);
       return;
     }
-    keyGroupTimers.writableKeyTimers(node.normalizedKey, keyTimers).delete(node.dedupKey);
+    const prev = node.prev;
+    prev.next = next;
+    next.prev = prev;
+    node.next = node;
+    node.prev = node;
+    if (index < 0) return;
+    next.heapIndex = index;
+    this.heap[index] = next;
+    if (this.latestRun === node) this.latestRun = next;
   }
 
   private removeAt(index: number): void {
     const heap = this.heap;
-    const removed = heap[index] as TimerHeapInternalTimer<K, N>;
     const last = heap.pop() as TimerHeapInternalTimer<K, N>;
-    removed.heapIndex = -1;
     if (index === heap.length) return;
     heap[index] = last;
     last.heapIndex = index;
@@ -334,8 +418,11 @@ function precedes(a: TimerHeapInternalTimer<Key, unknown>, b: TimerHeapInternalT
   return a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.sequence < b.sequence);
 }
 
-/** The timer's identity within its key: the timestamp alone for the void namespace. */
+/**
+ * The timer's identity within its key: the timestamp alone for the void namespace, else the timestamp
+ * and the namespace's id (numbers through `numberId`, whose strings of epoch times are cached).
+ */
 function dedupKeyOf(timestamp: number, namespace: unknown): number | string {
-  const id = namespaceId(namespace);
-  return id === VOID_NAMESPACE_ID ? timestamp : `${timestamp}@${id}`;
+  if (namespace === VOID_NAMESPACE) return timestamp;
+  return `${numberId(timestamp)}@${namespaceId(namespace)}`;
 }

@@ -55,3 +55,48 @@ test('undefined, functions, symbols, dates, maps and cyclic objects are rejected
     );
   }
 });
+
+/** The canonical encoding, written independently: sorted field names, JSON strings, numbers in decimal (-0 as 0). */
+function canonical(value: unknown): string {
+  if (typeof value === 'number') return Object.is(value, -0) ? '0' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const fields = Object.keys(value).sort();
+    return `{${fields.map((name) => `${JSON.stringify(name)}:${canonical((value as Record<string, unknown>)[name])}`).join(',')}}`;
+  }
+  return String(value);
+}
+
+test('time windows, plain or class instances, have exactly the canonical id, for epoch times, negative, fractional and special numbers', () => {
+  let state = 7;
+  const next = (): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state;
+  };
+  const specials = [0, -0, -1, 0.5, -1.25, 1e21, Number.MAX_SAFE_INTEGER, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  const values: number[] = [...specials];
+  for (let i = 0; i < 2000; i++) values.push(1_704_067_200_000 + (next() % 100_000) * 1000, -(next() % 1_000_000), next() / 7);
+  for (let i = 0; i + 1 < values.length; i++) {
+    const start = values[i] as number;
+    const end = values[i + 1] as number;
+    const expected = canonical({ end, start });
+    assert.equal(namespaceId({ start, end }), expected);
+    assert.equal(namespaceId({ end, start }), expected);
+    assert.equal(namespaceId(new TimeWindow(start, end)), expected);
+  }
+  // objects that only look like windows take the general encoding, with the same canonical result
+  for (const lookalike of [{ start: 'a', end: 1 }, { start: 1, end: 2, extra: 3 }, { start: 1, stop: 2 }, { end: [1], start: 0 }, { start: 1n, end: 2 }]) {
+    assert.equal(namespaceId(lookalike), lookalike.start === 1n ? '{"end":2,"start":1n}' : canonical(lookalike));
+  }
+});
+
+test('number ids are their decimal strings, also for more distinct numbers than the id cache holds', () => {
+  for (let i = 0; i < 10_000; i++) {
+    const value = 1_704_067_200_000 + i * 2_000 + (i % 3 === 0 ? 0.5 : 0);
+    assert.equal(namespaceId(value), String(value));
+    assert.equal(namespaceId(-value), String(-value));
+  }
+  assert.equal(namespaceId(Number.NaN), 'NaN');
+  assert.equal(namespaceId(2 ** 31), '2147483648');
+});

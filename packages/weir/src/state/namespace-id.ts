@@ -45,8 +45,7 @@ function encode(value: unknown, depth: number): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      // -0 and 0 are one namespace, as they are one key in a Map
-      return value === 0 ? '0' : String(value);
+      return numberId(value);
     case 'bigint':
       return `${value}n`;
     case 'boolean':
@@ -70,8 +69,35 @@ function encode(value: unknown, depth: number): string {
   }
 }
 
+/**
+ * The id of a number: its decimal string, `'0'` for -0 too (-0 and 0 are one namespace, as they are
+ * one key in a Map). Window bounds and timer times are epoch milliseconds, beyond the small integers
+ * V8 converts quickly; their strings are cached, since windows and timers reuse a few of them.
+ */
+export function numberId(value: number): string {
+  if ((value | 0) === value) return value === 0 ? '0' : String(value);
+  let id = numberIds.get(value);
+  if (id === undefined) {
+    if (numberIds.size >= MAX_NUMBER_IDS) numberIds.clear();
+    id = String(value);
+    numberIds.set(value, id);
+  }
+  return id;
+}
+
+const numberIds = new Map<number, string>();
+const MAX_NUMBER_IDS = 4096;
+
 function encodeObject(value: Record<string, unknown>, depth: number): string {
-  const names = sortNames(Object.keys(value));
+  const names = Object.keys(value);
+  // A time window ({ start, end }, plain or a TimeWindow): the general encoding below, without its sorting and quoting.
+  if (names.length === 2) {
+    const { start, end } = value;
+    if (typeof start === 'number' && typeof end === 'number' && ((names[0] === 'start' && names[1] === 'end') || (names[0] === 'end' && names[1] === 'start'))) {
+      return `{"end":${numberId(end)},"start":${numberId(start)}}`;
+    }
+  }
+  sortNames(names);
   let out = '{';
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;

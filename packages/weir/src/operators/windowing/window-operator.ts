@@ -24,9 +24,9 @@ import { userFunctionFailed } from '../user-function-error.ts';
 import type { Evictor, TimestampedValue } from './evictor.ts';
 import type { InternalWindowFunction } from './internal-window-function.ts';
 import { MergingWindowSet } from './merging-window-set.ts';
-import type { KeyedStateStore, ProcessWindowFunctionContext } from './process-window-function.ts';
 import { isFire, isPurge, type OnMergeContext, type Trigger, type TriggerResult } from './trigger.ts';
 import type { Window, WindowSerializer } from './window.ts';
+import { WindowProcessContext } from './window-process-context.ts';
 import { isMergingWindowAssigner, type MergingWindowAssigner, type WindowAssigner } from './window-assigner.ts';
 
 /** The state a window's contents live in: its elements (list), or an incremental reduce or aggregate. */
@@ -405,62 +405,5 @@ class WindowTriggerContext<W extends Window> implements OnMergeContext {
     } catch (error) {
       throw userFunctionFailed(this.#context.description, `clear() of trigger ${String(this.#trigger)}`, error);
     }
-  }
-}
-
-/** What a ProcessWindowFunction sees for the window being evaluated. */
-class WindowProcessContext<W extends Window> implements ProcessWindowFunctionContext<W> {
-  current!: W;
-  readonly #timers: InternalTimerService<W>;
-  readonly #output: Output<unknown>;
-  readonly #timestamp: () => number;
-  readonly #windowState: KeyedStateStore;
-  readonly #globalState: KeyedStateStore;
-
-  constructor(timers: InternalTimerService<W>, keyed: KeyedContext, output: Output<unknown>, timestamp: () => number) {
-    this.#timers = timers;
-    this.#output = output;
-    this.#timestamp = timestamp;
-    const backend = keyed.backend;
-    const perWindow = <D extends StateDescriptor>(descriptor: D): never => backend.getPartitionedState(descriptor, this.current) as never;
-    this.#windowState = {
-      getState: perWindow,
-      getListState: perWindow,
-      getMapState: perWindow,
-      getReducingState: perWindow,
-      getAggregatingState: perWindow,
-    };
-    const perKey = <D extends StateDescriptor>(descriptor: D): never => backend.getState(descriptor) as never;
-    this.#globalState = {
-      getState: perKey,
-      getListState: perKey,
-      getMapState: perKey,
-      getReducingState: perKey,
-      getAggregatingState: perKey,
-    };
-  }
-
-  window(): W {
-    return this.current;
-  }
-
-  currentProcessingTime(): number {
-    return this.#timers.currentProcessingTime();
-  }
-
-  currentWatermark(): number {
-    return this.#timers.currentWatermark();
-  }
-
-  windowState(): KeyedStateStore {
-    return this.#windowState;
-  }
-
-  globalState(): KeyedStateStore {
-    return this.#globalState;
-  }
-
-  output<X>(tag: OutputTag<X>, value: X): void {
-    this.#output.collectSide(tag, value, this.#timestamp());
   }
 }
