@@ -56,9 +56,9 @@ export interface Firings extends Fired {
   readonly fires: number;
 }
 
-const FiredType = Types.object({ id: Types.string, end: Types.number, sum: Types.number, count: Types.number });
+export const FiredType = Types.object({ id: Types.string, end: Types.number, sum: Types.number, count: Types.number });
 
-class FailOnce extends RichMapFunction<Tick, Tick> {
+export class FailOnce extends RichMapFunction<Tick, Tick> {
   readonly #failAt: number;
   constructor(failAt: number) {
     super();
@@ -70,7 +70,7 @@ class FailOnce extends RichMapFunction<Tick, Tick> {
   }
 }
 
-const sumAndCount: AggregateFunction<Tick, { sum: number; count: number }, { sum: number; count: number }> = {
+export const sumAndCount: AggregateFunction<Tick, { sum: number; count: number }, { sum: number; count: number }> = {
   createAccumulator: () => ({ sum: 0, count: 0 }),
   add: (t, acc) => ({ sum: acc.sum + t.value, count: acc.count + 1 }),
   getResult: (acc) => acc,
@@ -84,7 +84,7 @@ function report(kind: string) {
 }
 
 /** Counts the firings of each window in state; reports them when the final watermark fires its timer. */
-class CountFirings extends KeyedProcessFunction<string, Fired, Firings> {
+export class CountFirings extends KeyedProcessFunction<string, Fired, Firings> {
   #fires!: ValueState<number>;
   #last!: ValueState<Fired>;
 

@@ -127,6 +127,11 @@ export {
   type ProcessWindowFunctionLike,
 } from './operators/windowing/process-window-function.ts';
 export {
+  ProcessAllWindowFunction,
+  type ProcessAllWindowFunctionContext,
+  type ProcessAllWindowFunctionLike,
+} from './operators/windowing/process-all-window-function.ts';
+export {
   END_OF_INPUT_CHECKPOINT_ID,
   isTwoPhaseCommittingSink,
   type CommittingSinkContext,
@@ -141,7 +146,7 @@ export { JobParameters } from './api/job-parameters.ts';
 export { StreamExecutionEnvironment } from './api/stream-execution-environment.ts';
 export { ExecutionConfig } from './api/execution-config.ts';
 export { DataStream, DataStreamSink, KeyedStream, SingleOutputStreamOperator, type NumericField } from './api/data-stream.ts';
-export { WindowedStream } from './api/data-stream.ts';
+export { AllWindowedStream, WindowedStream } from './api/data-stream.ts';
 export {
   BroadcastConnectedStream,
   BroadcastStream,

@@ -1,6 +1,6 @@
 /**
  * @module The DataStream API: DataStream, SingleOutputStreamOperator, KeyedStream, DataStreamSink, the
- * two-input streams (ConnectedStreams, BroadcastStream, BroadcastConnectedStream, IntervalJoin) and
+ * windowed streams (WindowedStream, AllWindowedStream), the two-input streams (ConnectedStreams, BroadcastStream, BroadcastConnectedStream, IntervalJoin) and
  * window joins (JoinedStreams, CoGroupedStreams).
  * Each call adds a node to the StreamGraph; types flow through (a `map` from Bid to number is a
  * `DataStream<number>`). They share one file because each refers to the others.
@@ -19,6 +19,7 @@ import { CountEvictor } from '../operators/windowing/count-evictor.ts';
 import { CountTrigger } from '../operators/windowing/count-trigger.ts';
 import type { Evictor } from '../operators/windowing/evictor.ts';
 import { GlobalWindows } from '../operators/windowing/global-windows.ts';
+import type { ProcessAllWindowFunctionLike } from '../operators/windowing/process-all-window-function.ts';
 import type { ProcessWindowFunctionLike } from '../operators/windowing/process-window-function.ts';
 import { PurgingTrigger } from '../operators/windowing/purging-trigger.ts';
 import type { Trigger } from '../operators/windowing/trigger.ts';
@@ -27,6 +28,7 @@ import type { WindowAssigner } from '../operators/windowing/window-assigner.ts';
 import { executionConfigOf } from './execution-config.ts';
 import {
   aggregatePlan,
+  allWindowFunction,
   checkAllowedLateness,
   checkEvictor,
   checkOutputTag,
@@ -143,6 +145,31 @@ export class DataStream<T> {
       this.type,
       keySelector,
     );
+  }
+
+  /**
+   * Groups the whole stream into windows, without keys (Flink's AllWindowedStream):
+   * `stream.windowAll(TumblingEventTimeWindows.of(60_000)).reduce(fn)`. Every record goes to one
+   * window operator, which runs at parallelism 1 (windowAll is not parallel).
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    // `WindowAssigner<T, W>` alone, not window()'s union with `WindowAssigner<unknown, W>`: on DataStream
+    // such a union stops TypeScript from inferring T from a stream passed to connect(), join() and the like.
+    const settings = createWindowSettings(assigner, this.type, 'AllWindow');
+    // Flink's NullByteKeySelector: one constant key puts every record in one key group of the one subtask.
+    return new AllWindowedStream<T, W>(this.keyBy(allWindowKey), settings);
+  }
+
+  /**
+   * Windows of `size` records of the whole stream (GlobalWindows fired and purged every `size`
+   * records); with `slide`, a window of the last `size` records every `slide` records. Not parallel.
+   */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const windowSize = checkInteger('size', size, 1, Number.MAX_SAFE_INTEGER, 'countWindowAll()');
+    const windowed = this.windowAll(GlobalWindows.create());
+    if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of<GlobalWindow>(windowSize)));
+    const every = checkInteger('slide', slide, 1, Number.MAX_SAFE_INTEGER, 'countWindowAll()');
+    return windowed.evictor(CountEvictor.of<GlobalWindow>(windowSize)).trigger(CountTrigger.of<GlobalWindow>(every));
   }
 
   /**
@@ -301,9 +328,10 @@ export class DataStream<T> {
     factory: OperatorFactory<T, R>,
     outputType: TypeSerializer<R> | undefined,
     stateful: boolean,
+    fixedParallelism?: number,
   ): SingleOutputStreamOperator<R> {
     const spec: OperatorSpec = { kind: 'one-input', factory: factory };
-    const node = this.addNode('operator', operatorType, name, spec, stateful, outputType);
+    const node = this.addNode('operator', operatorType, name, spec, stateful, outputType, fixedParallelism);
     return new SingleOutputStreamOperator<R>(this.graph, node, outputType);
   }
 
@@ -315,8 +343,9 @@ export class DataStream<T> {
     spec: OperatorSpec,
     stateful: boolean,
     outputType: TypeSerializer<unknown> | undefined,
+    fixedParallelism?: number,
   ): StreamNode<OperatorSpec> {
-    const node = this.graph.addNode({ kind, operatorType, name, payload: spec, stateful, keyed: this.isKeyed(), outputType });
+    const node = this.graph.addNode({ kind, operatorType, name, payload: spec, stateful, keyed: this.isKeyed(), outputType, fixedParallelism });
     for (const input of this.inputs) this.graph.addEdge(input.node, node.id, input.partitioner, input.explicit, input.sideOutput);
     return node;
   }
@@ -352,8 +381,11 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
     return this;
   }
 
+  /** Sets the number of parallel subtasks; a non-parallel operator (windowAll, a non-parallel source) only takes its own. */
   setParallelism(parallelism: number): this {
-    this.#node.parallelism = checkInteger('parallelism', parallelism, 1, UPPER_BOUND_MAX_PARALLELISM, `operator '${this.#node.name}'`);
+    const value = checkInteger('parallelism', parallelism, 1, UPPER_BOUND_MAX_PARALLELISM, `operator '${this.#node.name}'`);
+    checkFixedParallelism(this.#node, value);
+    this.#node.parallelism = value;
     return this;
   }
 
@@ -452,9 +484,9 @@ export class KeyedStream<T, K extends Key> extends DataStream<T> {
     return windowed.evictor(CountEvictor.of<GlobalWindow>(windowSize)).trigger(CountTrigger.of<GlobalWindow>(every));
   }
 
-  /** @internal Adds the window operator a WindowedStream planned. */
+  /** @internal Adds the window operator a WindowedStream planned, or an AllWindowedStream's at parallelism 1. */
   addWindowOperator<R>(plan: WindowOperatorPlan<T, R>, outputType: TypeSerializer<R> | undefined): SingleOutputStreamOperator<R> {
-    return this.addOperator<R>('Window', plan.name, plan.factory, outputType, true);
+    return this.addOperator<R>(plan.operatorType, plan.name, plan.factory, outputType, true, plan.operatorType === 'AllWindow' ? 1 : undefined);
   }
 
   /** Processes each record with its key set: keyed state, event- and processing-time timers. */
@@ -1019,6 +1051,24 @@ function checkCoFunction(fn: unknown, operation: string, methods: readonly strin
   }
 }
 
+/** The key of every record of `windowAll` (Flink's NullByteKeySelector): window functions never see it. */
+function allWindowKey(): number {
+  return 0;
+}
+
+/** Flink's rule: a non-parallel operator (windowAll, a non-parallel source) keeps its parallelism. */
+function checkFixedParallelism(node: StreamNode<OperatorSpec>, parallelism: number): void {
+  const fixed = node.fixedParallelism;
+  if (fixed === undefined || parallelism === fixed) return;
+  const where = `operator '${node.name}'${node.uid === undefined ? '' : ` (uid ${node.uid})`}`;
+  if (node.operatorType === 'AllWindow') {
+    throw new WeirError('INVALID_OPTION', `${where} cannot run at parallelism ${parallelism}: windowAll is non-parallel (one window operator sees every record), so its parallelism is 1`, {
+      hint: 'drop setParallelism() on the windowAll result, or key the stream to window each key in parallel: keyBy(f).window(assigner)',
+    });
+  }
+  throw new WeirError('INVALID_OPTION', `${where} (${node.operatorType}) is not parallel and must run at parallelism ${fixed}, not ${parallelism}`);
+}
+
 function requireKeyed(keyed: KeyedContext | undefined, where: string): KeyedContext {
   if (keyed === undefined) throw new WeirError('INTERNAL', `${where} is keyed but received no keyed context`);
   return keyed;
@@ -1100,5 +1150,80 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   /** Hands each fired window's records to a ProcessWindowFunction (the window keeps every record until it fires). */
   process<R>(fn: ProcessWindowFunctionLike<T, R, K, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R> {
     return this.#input.addWindowOperator<R>(processPlan<T, R, K, W>(this.#settings, fn), outputType);
+  }
+}
+
+/**
+ * A whole stream grouped into windows without keys (`stream.windowAll(assigner)`, Flink's
+ * AllWindowedStream): set the trigger, allowed lateness, late-data side output or an evictor, then
+ * reduce, aggregate or process each window. One window operator at parallelism 1 sees every record.
+ */
+export class AllWindowedStream<T, W extends Window> {
+  readonly #input: KeyedStream<T, number>;
+  readonly #settings: WindowSettings<T, W>;
+
+  /** @internal */
+  constructor(input: KeyedStream<T, number>, settings: WindowSettings<T, W>) {
+    this.#input = input;
+    this.#settings = settings;
+  }
+
+  /** Decides when windows fire instead of the assigner's default trigger. */
+  trigger(trigger: Trigger<T, W> | Trigger<unknown, W>): this {
+    this.#settings.trigger = checkTrigger(trigger as Trigger<T, W>);
+    return this;
+  }
+
+  /**
+   * Keeps event-time windows for `lateness` ms after their end: a late record still goes into its
+   * window and fires it again. Records later than that are dropped, or sent to `sideOutputLateData`.
+   */
+  allowedLateness(lateness: number): this {
+    this.#settings.allowedLateness = checkAllowedLateness(lateness);
+    return this;
+  }
+
+  /** Sends records too late for every window they belong to to the side output `tag` (read it with `getSideOutput(tag)`). */
+  sideOutputLateData(tag: OutputTag<T>): this {
+    this.#settings.lateDataOutputTag = checkOutputTag(tag);
+    return this;
+  }
+
+  /** Removes elements from a fired window before (or after) the window function; the window then keeps every element. */
+  evictor(evictor: Evictor<T, W> | Evictor<unknown, W>): this {
+    this.#settings.evictor = checkEvictor(evictor as Evictor<T, W>);
+    return this;
+  }
+
+  /** Combines each window's records incrementally with `fn`; emits the result when the window fires. */
+  reduce(fn: (a: T, b: T) => T): SingleOutputStreamOperator<T>;
+  /** Combines incrementally with `fn`; `windowFunction` gets the one result with the window. */
+  reduce<R>(fn: (a: T, b: T) => T, windowFunction: ProcessAllWindowFunctionLike<T, R, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R>;
+  reduce<R>(fn: (a: T, b: T) => T, windowFunction?: ProcessAllWindowFunctionLike<T, R, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R> {
+    const adapted = windowFunction === undefined ? undefined : allWindowFunction(windowFunction, 'reduce');
+    const plan = reducePlan<T, R, Key, W>(this.#settings, fn, adapted);
+    return this.#input.addWindowOperator<R>(plan, windowFunction === undefined ? (this.#input.getType() as TypeSerializer<R> | undefined) : outputType);
+  }
+
+  /** Aggregates each window's records incrementally with an AggregateFunction; emits its result when the window fires. */
+  aggregate<ACC, R>(fn: AggregateFunction<T, ACC, R>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R>;
+  /** Aggregates incrementally; `windowFunction` gets the aggregate's result with the window. */
+  aggregate<ACC, V, R>(fn: AggregateFunction<T, ACC, V>, windowFunction: ProcessAllWindowFunctionLike<V, R, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R>;
+  aggregate<ACC, V, R>(
+    fn: AggregateFunction<T, ACC, V>,
+    windowFunctionOrType?: ProcessAllWindowFunctionLike<V, R, W> | TypeSerializer<R>,
+    outputType?: TypeSerializer<R>,
+  ): SingleOutputStreamOperator<R> {
+    const isType = typeof windowFunctionOrType === 'object' && windowFunctionOrType !== null && typeof (windowFunctionOrType as Partial<TypeSerializer<R>>).describe === 'function';
+    const windowFunction = isType ? undefined : (windowFunctionOrType as ProcessAllWindowFunctionLike<V, R, W> | undefined);
+    const type = isType ? (windowFunctionOrType as TypeSerializer<R>) : outputType;
+    const adapted = windowFunction === undefined ? undefined : allWindowFunction(windowFunction, 'aggregate');
+    const plan = aggregatePlan<T, ACC, V, R, Key, W>(this.#settings, fn, adapted);
+    return this.#input.addWindowOperator<R>(plan, type);
+  }
+
+  /** Hands each fired window's records to a ProcessAllWindowFunction (the window keeps every record until it fires). */
+  process<R>(fn: ProcessAllWindowFunctionLike<T, R, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R> {
+    return this.#input.addWindowOperator<R>(processPlan<T, R, Key, W>(this.#settings, allWindowFunction(fn, 'process')), outputType);
   }
 }

@@ -1,8 +1,8 @@
 /**
- * @module What `keyedStream.window(assigner)` builds: the window settings (trigger, allowed lateness,
- * late-data side output, evictor) and, for reduce, aggregate and process, the window operator's
- * factory and name. The WindowedStream class in data-stream.ts is a thin shell over these (it
- * returns DataStream types, which live there).
+ * @module What `keyedStream.window(assigner)` and `stream.windowAll(assigner)` build: the window
+ * settings (trigger, allowed lateness, late-data side output, evictor) and, for reduce, aggregate and
+ * process, the window operator's factory and name. The WindowedStream and AllWindowedStream classes in
+ * data-stream.ts are thin shells over these (they return DataStream types, which live there).
  */
 import { WeirError } from '../core/errors.ts';
 import type { Key } from '../core/key-groups.ts';
@@ -11,13 +11,15 @@ import type { OperatorFactory } from '../operators/stream-operator.ts';
 import { OutputTag } from '../operators/output-tag.ts';
 import type { Evictor, TimestampedValue } from '../operators/windowing/evictor.ts';
 import {
+  AllWindowFunctionAdapter,
   aggregatingWindowFunction,
   iterableWindowFunction,
   reducingWindowFunction,
   singleValueWindowFunction,
   type InternalWindowFunction,
+  type WindowFunctionLike,
 } from '../operators/windowing/internal-window-function.ts';
-import type { ProcessWindowFunctionLike } from '../operators/windowing/process-window-function.ts';
+import type { ProcessAllWindowFunctionLike } from '../operators/windowing/process-all-window-function.ts';
 import { SlicingWindowOperator, windowSlicingOf, type SliceFunction } from '../operators/windowing/slicing-window-operator.ts';
 import { Trigger } from '../operators/windowing/trigger.ts';
 import type { TimeWindow, Window } from '../operators/windowing/window.ts';
@@ -40,21 +42,46 @@ export interface WindowSettings<T, W extends Window> {
   evictor: Evictor<T, W> | undefined;
   /** The input's record type, for the window contents in state. */
   readonly inputType: TypeSerializer<T> | undefined;
+  /**
+   * 'AllWindow' for `windowAll`: one non-parallel operator over the whole stream, keyed by one
+   * constant key (Flink's AllWindowedStream); 'Window' for the windows of a keyed stream.
+   */
+  readonly operatorType: WindowOperatorType;
 }
+
+export type WindowOperatorType = 'Window' | 'AllWindow';
 
 /** A window operator ready to be added to the graph. */
 export interface WindowOperatorPlan<T, R> {
+  readonly operatorType: WindowOperatorType;
   readonly name: string;
   readonly factory: OperatorFactory<T, R>;
 }
 
-export function createWindowSettings<T, W extends Window>(assigner: WindowAssigner<T, W>, inputType: TypeSerializer<T> | undefined): WindowSettings<T, W> {
+export function createWindowSettings<T, W extends Window>(
+  assigner: WindowAssigner<T, W>,
+  inputType: TypeSerializer<T> | undefined,
+  operatorType: WindowOperatorType = 'Window',
+): WindowSettings<T, W> {
   if (!(assigner instanceof WindowAssigner)) {
-    throw new WeirError('INVALID_OPTION', `window() needs a WindowAssigner, got ${describeValue(assigner)}`, {
-      hint: 'e.g. window(TumblingEventTimeWindows.of(60_000)), window(EventTimeSessionWindows.withGap(30_000)) or window(GlobalWindows.create())',
+    const call = operatorType === 'AllWindow' ? 'windowAll' : 'window';
+    throw new WeirError('INVALID_OPTION', `${call}() needs a WindowAssigner, got ${describeValue(assigner)}`, {
+      hint: `e.g. ${call}(TumblingEventTimeWindows.of(60_000)), ${call}(EventTimeSessionWindows.withGap(30_000)) or ${call}(GlobalWindows.create())`,
     });
   }
-  return { assigner, trigger: assigner.getDefaultTrigger(), allowedLateness: 0, lateDataOutputTag: undefined, evictor: undefined, inputType };
+  return { assigner, trigger: assigner.getDefaultTrigger(), allowedLateness: 0, lateDataOutputTag: undefined, evictor: undefined, inputType, operatorType };
+}
+
+/**
+ * A ProcessAllWindowFunction of `windowAll(...).reduce`, `.aggregate` or `.process`, checked and
+ * adapted to the keyed plans (which never pass it their constant key).
+ */
+export function allWindowFunction<T, R, W extends Window>(fn: ProcessAllWindowFunctionLike<T, R, W>, operation: string): AllWindowFunctionAdapter<T, R, W> {
+  const ok = typeof fn === 'function' || (typeof fn === 'object' && fn !== null && typeof (fn as unknown as Record<string, unknown>).process === 'function');
+  if (!ok) {
+    throw new WeirError('INVALID_OPTION', `windowAll().${operation}() takes a ProcessAllWindowFunction (or a function (context, elements, out) => void) as its window function, got ${describeValue(fn)}`);
+  }
+  return new AllWindowFunctionAdapter<T, R, W>(fn);
 }
 
 export function checkTrigger<T, W extends Window>(trigger: Trigger<T, W>): Trigger<T, W> {
@@ -87,7 +114,7 @@ export function checkEvictor<T, W extends Window>(evictor: Evictor<T, W>): Evict
 export function reducePlan<T, R, K extends Key, W extends Window>(
   settings: WindowSettings<T, W>,
   reduce: ReduceFunction<T>,
-  windowFunction: ProcessWindowFunctionLike<T, R, K, W> | undefined,
+  windowFunction: WindowFunctionLike<T, R, K, W> | undefined,
 ): WindowOperatorPlan<T, R> {
   checkFunction(reduce, 'reduce', 'a function (a, b) => combined');
   if (windowFunction !== undefined) checkWindowFunction(windowFunction, 'reduce');
@@ -103,7 +130,7 @@ export function reducePlan<T, R, K extends Key, W extends Window>(
 export function aggregatePlan<T, ACC, V, R, K extends Key, W extends Window>(
   settings: WindowSettings<T, W>,
   aggregate: AggregateFunction<T, ACC, V>,
-  windowFunction: ProcessWindowFunctionLike<V, R, K, W> | undefined,
+  windowFunction: WindowFunctionLike<V, R, K, W> | undefined,
 ): WindowOperatorPlan<T, R> {
   if (windowFunction !== undefined) checkWindowFunction(windowFunction, 'aggregate');
   if (settings.evictor !== undefined) {
@@ -117,7 +144,7 @@ export function aggregatePlan<T, ACC, V, R, K extends Key, W extends Window>(
 }
 
 /** Every element of the window to a ProcessWindowFunction. */
-export function processPlan<T, R, K extends Key, W extends Window>(settings: WindowSettings<T, W>, windowFunction: ProcessWindowFunctionLike<T, R, K, W>): WindowOperatorPlan<T, R> {
+export function processPlan<T, R, K extends Key, W extends Window>(settings: WindowSettings<T, W>, windowFunction: WindowFunctionLike<T, R, K, W>): WindowOperatorPlan<T, R> {
   checkWindowFunction(windowFunction, 'process');
   const contents = settings.evictor !== undefined ? evictingContents(settings) : (new ListStateDescriptor<T>(WINDOW_CONTENTS, settings.inputType) as WindowContentsDescriptor);
   return plan(settings, 'process', contents, iterableWindowFunction(windowFunction) as InternalWindowFunction<unknown, R, K, W>);
@@ -135,11 +162,12 @@ function plan<T, R, K extends Key, W extends Window>(
   windowFunction: InternalWindowFunction<unknown, R, K, W>,
   slices?: SliceFunction<T>,
 ): WindowOperatorPlan<T, R> {
-  const { assigner, trigger, allowedLateness, lateDataOutputTag, evictor } = settings;
+  const { assigner, trigger, allowedLateness, lateDataOutputTag, evictor, operatorType } = settings;
   const parts = [String(assigner), String(trigger), ...(evictor === undefined ? [] : [evictor.constructor.name]), what];
   const slicing = slices === undefined ? undefined : windowSlicingOf(assigner as WindowAssigner<unknown, never>, trigger, evictor);
   return {
-    name: `Window(${parts.join(', ')})`,
+    operatorType,
+    name: `${operatorType}(${parts.join(', ')})`,
     factory: (context, output) => {
       const keyed = context.keyed;
       if (keyed === undefined) throw new WeirError('INTERNAL', `${context.description} is a window operator but received no keyed context`);
