@@ -1056,17 +1056,17 @@ function allWindowKey(): number {
   return 0;
 }
 
-/** Flink's rule: a non-parallel operator (windowAll, a non-parallel source) keeps its parallelism. */
+/**
+ * Flink's rule: windowAll is not parallel, so its parallelism is refused at once. (A non-parallel
+ * source set to run in parallel is refused when the graph is validated, naming it.)
+ */
 function checkFixedParallelism(node: StreamNode<OperatorSpec>, parallelism: number): void {
   const fixed = node.fixedParallelism;
-  if (fixed === undefined || parallelism === fixed) return;
+  if (fixed === undefined || parallelism === fixed || node.operatorType !== 'AllWindow') return;
   const where = `operator '${node.name}'${node.uid === undefined ? '' : ` (uid ${node.uid})`}`;
-  if (node.operatorType === 'AllWindow') {
-    throw new WeirError('INVALID_OPTION', `${where} cannot run at parallelism ${parallelism}: windowAll is non-parallel (one window operator sees every record), so its parallelism is 1`, {
-      hint: 'drop setParallelism() on the windowAll result, or key the stream to window each key in parallel: keyBy(f).window(assigner)',
-    });
-  }
-  throw new WeirError('INVALID_OPTION', `${where} (${node.operatorType}) is not parallel and must run at parallelism ${fixed}, not ${parallelism}`);
+  throw new WeirError('INVALID_OPTION', `${where} cannot run at parallelism ${parallelism}: windowAll is non-parallel (one window operator sees every record), so its parallelism is 1`, {
+    hint: 'drop setParallelism() on the windowAll result, or key the stream to window each key in parallel: keyBy(f).window(assigner)',
+  });
 }
 
 function requireKeyed(keyed: KeyedContext | undefined, where: string): KeyedContext {
