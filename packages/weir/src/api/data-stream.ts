@@ -1082,22 +1082,21 @@ function checkFunction(fn: unknown, operation: string, method: string): void {
 }
 
 /**
- * A keyed stream grouped into windows (`keyedStream.window(assigner)`): set the trigger, allowed
- * lateness, late-data side output or an evictor, then reduce, aggregate or process each window.
+ * The settings shared by keyed and all-windowed streams: trigger, allowed lateness, late-data side
+ * output and evictor, collected before the reduce, aggregate or process that adds the operator.
  */
-export class WindowedStream<T, K extends Key, W extends Window> {
-  readonly #input: KeyedStream<T, K>;
-  readonly #settings: WindowSettings<T, W>;
+export class WindowSettingsStream<T, W extends Window> {
+  /** @internal */
+  protected readonly settings: WindowSettings<T, W>;
 
   /** @internal */
-  constructor(input: KeyedStream<T, K>, settings: WindowSettings<T, W>) {
-    this.#input = input;
-    this.#settings = settings;
+  constructor(settings: WindowSettings<T, W>) {
+    this.settings = settings;
   }
 
   /** Decides when windows fire instead of the assigner's default trigger. */
   trigger(trigger: Trigger<T, W> | Trigger<unknown, W>): this {
-    this.#settings.trigger = checkTrigger(trigger as Trigger<T, W>);
+    this.settings.trigger = checkTrigger(trigger as Trigger<T, W>);
     return this;
   }
 
@@ -1106,20 +1105,34 @@ export class WindowedStream<T, K extends Key, W extends Window> {
    * window and fires it again. Records later than that are dropped, or sent to `sideOutputLateData`.
    */
   allowedLateness(lateness: number): this {
-    this.#settings.allowedLateness = checkAllowedLateness(lateness);
+    this.settings.allowedLateness = checkAllowedLateness(lateness);
     return this;
   }
 
   /** Sends records too late for every window they belong to to the side output `tag` (read it with `getSideOutput(tag)`). */
   sideOutputLateData(tag: OutputTag<T>): this {
-    this.#settings.lateDataOutputTag = checkOutputTag(tag);
+    this.settings.lateDataOutputTag = checkOutputTag(tag);
     return this;
   }
 
   /** Removes elements from a fired window before (or after) the window function; the window then keeps every element. */
   evictor(evictor: Evictor<T, W> | Evictor<unknown, W>): this {
-    this.#settings.evictor = checkEvictor(evictor as Evictor<T, W>);
+    this.settings.evictor = checkEvictor(evictor as Evictor<T, W>);
     return this;
+  }
+}
+
+/**
+ * A keyed stream grouped into windows (`keyedStream.window(assigner)`): set the trigger, allowed
+ * lateness, late-data side output or an evictor, then reduce, aggregate or process each window.
+ */
+export class WindowedStream<T, K extends Key, W extends Window> extends WindowSettingsStream<T, W> {
+  readonly #input: KeyedStream<T, K>;
+
+  /** @internal */
+  constructor(input: KeyedStream<T, K>, settings: WindowSettings<T, W>) {
+    super(settings);
+    this.#input = input;
   }
 
   /** Combines each window's records incrementally with `fn`; emits the result when the window fires. */
@@ -1127,7 +1140,7 @@ export class WindowedStream<T, K extends Key, W extends Window> {
   /** Combines incrementally with `fn`; `windowFunction` gets the one result with the key and the window. */
   reduce<R>(fn: (a: T, b: T) => T, windowFunction: ProcessWindowFunctionLike<T, R, K, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R>;
   reduce<R>(fn: (a: T, b: T) => T, windowFunction?: ProcessWindowFunctionLike<T, R, K, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R> {
-    const plan = reducePlan<T, R, K, W>(this.#settings, fn, windowFunction);
+    const plan = reducePlan<T, R, K, W>(this.settings, fn, windowFunction);
     return this.#input.addWindowOperator<R>(plan, windowFunction === undefined ? (this.#input.getType() as TypeSerializer<R> | undefined) : outputType);
   }
 
@@ -1143,13 +1156,13 @@ export class WindowedStream<T, K extends Key, W extends Window> {
     const isType = typeof windowFunctionOrType === 'object' && windowFunctionOrType !== null && typeof (windowFunctionOrType as Partial<TypeSerializer<R>>).describe === 'function';
     const windowFunction = isType ? undefined : (windowFunctionOrType as ProcessWindowFunctionLike<V, R, K, W> | undefined);
     const type = isType ? (windowFunctionOrType as TypeSerializer<R>) : outputType;
-    const plan = aggregatePlan<T, ACC, V, R, K, W>(this.#settings, fn, windowFunction);
+    const plan = aggregatePlan<T, ACC, V, R, K, W>(this.settings, fn, windowFunction);
     return this.#input.addWindowOperator<R>(plan, type);
   }
 
   /** Hands each fired window's records to a ProcessWindowFunction (the window keeps every record until it fires). */
   process<R>(fn: ProcessWindowFunctionLike<T, R, K, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R> {
-    return this.#input.addWindowOperator<R>(processPlan<T, R, K, W>(this.#settings, fn), outputType);
+    return this.#input.addWindowOperator<R>(processPlan<T, R, K, W>(this.settings, fn), outputType);
   }
 }
 
@@ -1158,41 +1171,13 @@ export class WindowedStream<T, K extends Key, W extends Window> {
  * AllWindowedStream): set the trigger, allowed lateness, late-data side output or an evictor, then
  * reduce, aggregate or process each window. One window operator at parallelism 1 sees every record.
  */
-export class AllWindowedStream<T, W extends Window> {
+export class AllWindowedStream<T, W extends Window> extends WindowSettingsStream<T, W> {
   readonly #input: KeyedStream<T, number>;
-  readonly #settings: WindowSettings<T, W>;
 
   /** @internal */
   constructor(input: KeyedStream<T, number>, settings: WindowSettings<T, W>) {
+    super(settings);
     this.#input = input;
-    this.#settings = settings;
-  }
-
-  /** Decides when windows fire instead of the assigner's default trigger. */
-  trigger(trigger: Trigger<T, W> | Trigger<unknown, W>): this {
-    this.#settings.trigger = checkTrigger(trigger as Trigger<T, W>);
-    return this;
-  }
-
-  /**
-   * Keeps event-time windows for `lateness` ms after their end: a late record still goes into its
-   * window and fires it again. Records later than that are dropped, or sent to `sideOutputLateData`.
-   */
-  allowedLateness(lateness: number): this {
-    this.#settings.allowedLateness = checkAllowedLateness(lateness);
-    return this;
-  }
-
-  /** Sends records too late for every window they belong to to the side output `tag` (read it with `getSideOutput(tag)`). */
-  sideOutputLateData(tag: OutputTag<T>): this {
-    this.#settings.lateDataOutputTag = checkOutputTag(tag);
-    return this;
-  }
-
-  /** Removes elements from a fired window before (or after) the window function; the window then keeps every element. */
-  evictor(evictor: Evictor<T, W> | Evictor<unknown, W>): this {
-    this.#settings.evictor = checkEvictor(evictor as Evictor<T, W>);
-    return this;
   }
 
   /** Combines each window's records incrementally with `fn`; emits the result when the window fires. */
@@ -1201,7 +1186,7 @@ export class AllWindowedStream<T, W extends Window> {
   reduce<R>(fn: (a: T, b: T) => T, windowFunction: ProcessAllWindowFunctionLike<T, R, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R>;
   reduce<R>(fn: (a: T, b: T) => T, windowFunction?: ProcessAllWindowFunctionLike<T, R, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R> {
     const adapted = windowFunction === undefined ? undefined : allWindowFunction(windowFunction, 'reduce');
-    const plan = reducePlan<T, R, Key, W>(this.#settings, fn, adapted);
+    const plan = reducePlan<T, R, Key, W>(this.settings, fn, adapted);
     return this.#input.addWindowOperator<R>(plan, windowFunction === undefined ? (this.#input.getType() as TypeSerializer<R> | undefined) : outputType);
   }
 
@@ -1218,12 +1203,12 @@ export class AllWindowedStream<T, W extends Window> {
     const windowFunction = isType ? undefined : (windowFunctionOrType as ProcessAllWindowFunctionLike<V, R, W> | undefined);
     const type = isType ? (windowFunctionOrType as TypeSerializer<R>) : outputType;
     const adapted = windowFunction === undefined ? undefined : allWindowFunction(windowFunction, 'aggregate');
-    const plan = aggregatePlan<T, ACC, V, R, Key, W>(this.#settings, fn, adapted);
+    const plan = aggregatePlan<T, ACC, V, R, Key, W>(this.settings, fn, adapted);
     return this.#input.addWindowOperator<R>(plan, type);
   }
 
   /** Hands each fired window's records to a ProcessAllWindowFunction (the window keeps every record until it fires). */
   process<R>(fn: ProcessAllWindowFunctionLike<T, R, W>, outputType?: TypeSerializer<R>): SingleOutputStreamOperator<R> {
-    return this.#input.addWindowOperator<R>(processPlan<T, R, Key, W>(this.#settings, allWindowFunction(fn, 'process')), outputType);
+    return this.#input.addWindowOperator<R>(processPlan<T, R, Key, W>(this.settings, allWindowFunction(fn, 'process')), outputType);
   }
 }
