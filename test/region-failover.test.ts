@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { FileCheckpointStorage, MiniCluster, NodeCheckpointFileSystem, jobModuleUrl, type WriteFileOptions } from 'weir';
 import { TEST_PARALLELISMS, runJob } from 'weir/testing';
 import { reading, type AttemptCount } from './jobs/region-failover-job.ts';
 
@@ -55,4 +56,35 @@ test('full failover restarts every pipeline, and both still count exactly', asyn
   assert.deepEqual(new Map(a.map((r) => [r.key, r.n])), expectedCounts('a'));
   assert.deepEqual(new Map(b.map((r) => [r.key, r.n])), expectedCounts('b'));
   assert.ok(b.some((r) => r.attempt === 1), 'pipeline b did not restart under full failover');
+});
+
+/**
+ * Writes every checkpoint's `_metadata` slowly, so that a failure almost always finds one being
+ * committed, and reads state files slowly, so that a restart reading the older one is still at it
+ * when that commit would end.
+ */
+class SlowFileSystem extends NodeCheckpointFileSystem {
+  override async writeFileDurably(path: string, bytes: Uint8Array, options: WriteFileOptions): Promise<void> {
+    if (path.endsWith('_metadata.inprogress')) await new Promise((resolve) => setTimeout(resolve, 400));
+    await super.writeFileDurably(path, bytes, options);
+  }
+  override async readFile(path: string): Promise<Uint8Array> {
+    if (!path.endsWith('_metadata')) await new Promise((resolve) => setTimeout(resolve, 100));
+    return super.readFile(path);
+  }
+}
+
+test('a region restart waits for a checkpoint that is committing, and restores from it once the older one is gone', async () => {
+  const storage = new FileCheckpointStorage({ directory: join(root, 'slow-storage'), fileSystem: new SlowFileSystem() });
+  const client = await new MiniCluster({ checkpointStorage: () => storage }).submit({
+    module: jobModuleUrl(JOB),
+    parallelism: 2,
+    args: { checkpoints: join(root, 'unused'), count: String(count), rate: '20000', 'fail-at': '20000' },
+    configuration: { ...restart, 'jobmanager.execution.failover-strategy': 'region' },
+  });
+  const result = await client.getJobExecutionResult();
+  const a = result.getCollected<AttemptCount>('a-counts');
+  assert.deepEqual(new Map(a.map((r) => [r.key, r.n])), expectedCounts('a'));
+  assert.deepEqual(new Map(result.getCollected<AttemptCount>('b-counts').map((r) => [r.key, r.n])), expectedCounts('b'));
+  assert.ok(a.some((r) => r.attempt === 1), 'pipeline a did not restart');
 });

@@ -38,6 +38,8 @@ class FlakyStorage implements CheckpointStorage {
   readonly commits: number[] = [];
   readonly discarded: string[] = [];
   readonly #failures = new Map<StorageStep, number>();
+  /** While set, commitMetadata waits for it. */
+  commitGate: Promise<void> | undefined;
 
   /** The next `times` calls of `step` reject. */
   fail(step: StorageStep, times = 1): void {
@@ -71,6 +73,7 @@ class FlakyStorage implements CheckpointStorage {
   }
   async commitMetadata(location: CheckpointLocation, metadata: CheckpointMetadata): Promise<CompletedCheckpointRef> {
     this.commits.push(location.checkpointId);
+    await this.commitGate;
     this.#maybeFail('commitMetadata');
     return this.inner.commitMetadata(location, metadata);
   }
@@ -553,6 +556,28 @@ test('a checkpoint completing while an older one is pending subsumes the older o
   assert.deepEqual(t.gateway.aborted, [1]);
   assert.equal(await t.acknowledge(1, 'v1#0').catch(() => 'write refused'), 'write refused');
   assert.equal(t.coordinator.receiveAcknowledge(CheckpointId(1), 'v1#1', []), 'DISCARDED');
+});
+
+test('a checkpoint writing its metadata is past aborting on failover, and whenFinalized waits until it completed', async () => {
+  const t = setup({ checkpointInterval: null });
+  let open = (): void => undefined;
+  t.storage.commitGate = new Promise((resolve) => (open = resolve));
+  const first = t.trigger();
+  await settle();
+  await t.acknowledgeAll(1);
+  assert.deepEqual(t.storage.commits, [1]);
+  t.coordinator.abortPendingCheckpoints('JOB_FAILOVER_REGION');
+  assert.deepEqual(t.gateway.aborted, []);
+  let finalized = false;
+  const waiting = t.coordinator.whenFinalized().then(() => (finalized = true));
+  await settle();
+  assert.equal(finalized, false, 'whenFinalized resolved while the metadata was still being written');
+  assert.equal(t.coordinator.getLatestCompletedCheckpoint(), undefined);
+  open();
+  await waiting;
+  assert.equal(t.coordinator.getLatestCompletedCheckpoint()?.checkpointId, 1);
+  assert.equal((await first).checkpointId, 1);
+  assert.deepEqual(t.gateway.completed, [1]);
 });
 
 test('unaligned checkpoints reach the tasks with the aligned-checkpoint timeout, savepoints stay aligned', async () => {

@@ -295,9 +295,22 @@ export class CheckpointCoordinator {
     this.#abort(inFlight, 'CHECKPOINT_DECLINED', new WeirError('CHECKPOINT_FAILED', `task ${task} declined checkpoint ${checkpointId}: ${describeCause(reason)}`, { cause: reason }));
   }
 
-  /** Aborts every checkpoint in progress, e.g. when the job fails over (not counted as checkpoint failures). */
+  /**
+   * Aborts every checkpoint in progress, e.g. when the job fails over (not counted as checkpoint
+   * failures). One already writing its `_metadata` is past aborting: {@link whenFinalized} waits for it.
+   */
   abortPendingCheckpoints(reason: CheckpointFailureReason = 'JOB_FAILOVER_REGION'): void {
     for (const inFlight of [...this.#inFlight.values()]) this.#abort(inFlight, reason);
+  }
+
+  /**
+   * Resolves once every checkpoint writing its `_metadata` now has completed or failed; never rejects.
+   * A restart calls it after aborting the pending ones and before choosing what to restore: a checkpoint
+   * completing later would subsume (and delete) the one being read, and its completion was already
+   * announced to the tasks, so it is the one to restore.
+   */
+  async whenFinalized(): Promise<void> {
+    await Promise.all([...this.#inFlight.values()].flatMap((f) => (f.finalizing === undefined ? [] : [f.finalizing])));
   }
 
   /**
@@ -363,7 +376,7 @@ export class CheckpointCoordinator {
     this.#shutdown = true;
     this.stopCheckpointScheduler();
     for (const inFlight of [...this.#inFlight.values()]) this.#abort(inFlight, 'CHECKPOINT_COORDINATOR_SHUTDOWN');
-    await Promise.all([...this.#inFlight.values()].flatMap((f) => (f.finalizing === undefined ? [] : [f.finalizing])));
+    await this.whenFinalized();
     if (discardOnShutdown[this.#config.externalizedCheckpointRetention][jobStatus]) {
       for (const checkpoint of this.#store.removeAll()) this.#discard(checkpoint.directory, checkpoint.checkpointId);
     }

@@ -628,6 +628,8 @@ class LocalJobRun implements JobClient {
     for (const task of this.#metrics.snapshot()) if (vertices.has(task.vertexId)) this.#metrics.deploying(task.vertexId, task.subtaskIndex);
     for (let i = this.#reports.length - 1; i >= 0; i--) if (vertices.has(this.#reports[i]?.vertexId ?? '')) this.#reports.splice(i, 1);
     await this.#cancelInWorkers([...vertices]);
+    // A checkpoint past aborting may still complete: it is the newest to restore, and it subsumes older ones.
+    await this.#checkpointing?.coordinator.whenFinalized();
     await new Promise((resolve) => setTimeout(resolve, delay));
     if (this.#attempt !== attempt || this.#status !== 'RUNNING') return;
     let restore = this.#restore;
@@ -727,6 +729,7 @@ class LocalJobRun implements JobClient {
     this.#logger.warn('job failed, restarting', { job: this.jobName, attempt: this.#attempt + 1, delayMs: delay, cause: describeCause(cause) });
     this.#checkpointing?.coordinator.stopCheckpointScheduler();
     this.#checkpointing?.coordinator.abortPendingCheckpoints('JOB_FAILOVER_REGION');
+    await this.#checkpointing?.coordinator.whenFinalized();
     const previous = this.#workers.splice(0);
     this.#restartingRegions.clear();
     for (const request of [...this.#cancelRequests.values()]) request.done();
