@@ -88,7 +88,7 @@ test('a job restored from WindowOperator state keeps WindowOperator, one restore
     const writer = snapshot.writer();
     while (!writer.step(Number.POSITIVE_INFINITY));
     snapshot.release();
-    return writer.bytes();
+    return Buffer.concat(writer.chunks());
   };
   const restored = (bytes: Uint8Array): HeapKeyedStateBackend => {
     const backend = new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 127), maxParallelism: 128 });

@@ -15,6 +15,7 @@ import type { CheckpointOptions, CheckpointShutdownStatus } from './checkpoint-c
 import type { CheckpointEvent } from './checkpoint-events.ts';
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 import { ManualScheduler } from './checkpoint-scheduler.ts';
+import type { FileBytes } from './checkpoint-file-system.ts';
 import type { CheckpointLocation, CheckpointStorage, CompletedCheckpointRef } from './checkpoint-storage.ts';
 import { CheckpointStatsTracker } from './checkpoint-stats-tracker.ts';
 import { MemoryCheckpointStorage } from './memory-checkpoint-storage.ts';
@@ -62,7 +63,7 @@ class FlakyStorage implements CheckpointStorage {
     this.#maybeFail('initializeLocation');
     return this.inner.initializeSavepointLocation(jobId, checkpointId);
   }
-  async writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StateHandle> {
+  async writeState(location: CheckpointLocation, name: string, bytes: FileBytes): Promise<StateHandle> {
     return this.inner.writeState(location, name, bytes);
   }
   async linkState(location: CheckpointLocation, fromDirectory: string, handle: StateHandle): Promise<StateHandle> {

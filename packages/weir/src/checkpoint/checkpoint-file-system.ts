@@ -12,6 +12,25 @@ export interface CheckpointFileStat {
 }
 
 /** Options of {@link CheckpointFileSystem.writeFileDurably}. */
+/**
+ * The bytes of a file to write: one array, or consecutive pieces written back to back (a large
+ * snapshot arrives in pieces, and joining them would only copy it).
+ */
+export type FileBytes = Uint8Array | readonly Uint8Array[];
+
+/** The pieces of `bytes`, in order. */
+export function piecesOf(bytes: FileBytes): readonly Uint8Array[] {
+  return bytes instanceof Uint8Array ? [bytes] : bytes;
+}
+
+/** How many bytes `bytes` holds in all. */
+export function byteLengthOf(bytes: FileBytes): number {
+  if (bytes instanceof Uint8Array) return bytes.byteLength;
+  let length = 0;
+  for (const piece of bytes) length += piece.byteLength;
+  return length;
+}
+
 export interface WriteFileOptions {
   /** Fail with EEXIST instead of replacing an existing file. */
   readonly exclusive: boolean;
@@ -28,7 +47,7 @@ export interface CheckpointFileSystem {
    * Opens (creating; the parent must exist), writes every byte, fsyncs and closes. When this resolves
    * the file's data is on disk; its directory entry is durable only after `fsyncDirectory` of the parent.
    */
-  writeFileDurably(path: string, bytes: Uint8Array, options: WriteFileOptions): Promise<void>;
+  writeFileDurably(path: string, bytes: FileBytes, options: WriteFileOptions): Promise<void>;
   /** Atomically renames, replacing `to` if it exists. */
   rename(from: string, to: string): Promise<void>;
   /** Fsyncs a directory so that entries created, renamed or removed in it survive a power loss. */

@@ -4,6 +4,7 @@
  * checkpoint without a valid `_metadata` does not exist. Savepoints are directories of their own,
  * `<dir>/savepoint-<job>-<random>/`. Implementations: file system and memory.
  */
+import type { FileBytes } from './checkpoint-file-system.ts';
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 
 /** Where one pending checkpoint's files go. */
@@ -33,8 +34,9 @@ export interface CheckpointStorage {
   /**
    * Writes one state file durably (fsync) under the location and returns its handle with a checksum.
    * `name` must be a plain file name (no separators); a clash with an existing file is an error.
+   * The bytes may come in pieces, written back to back.
    */
-  writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StateHandle>;
+  writeState(location: CheckpointLocation, name: string, bytes: FileBytes): Promise<StateHandle>;
   /**
    * Makes the state file `handle` of the checkpoint directory `fromDirectory` a file of `location` too,
    * under the same name, and returns its handle there (the same): incremental checkpoints reuse the

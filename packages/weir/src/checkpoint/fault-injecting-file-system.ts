@@ -3,7 +3,8 @@
  * paths with errno codes, or "crashes" (leaving a partly written file and refusing everything after),
  * so tests can check what storage leaves behind when the disk fills up or the process dies.
  */
-import type { CheckpointFileOperation, CheckpointFileStat, CheckpointFileSystem, WriteFileOptions } from './checkpoint-file-system.ts';
+import { piecesOf } from './checkpoint-file-system.ts';
+import type { CheckpointFileOperation, CheckpointFileStat, CheckpointFileSystem, FileBytes, WriteFileOptions } from './checkpoint-file-system.ts';
 
 /** One injected failure. */
 export interface FileSystemFault {
@@ -74,10 +75,11 @@ export class FaultInjectingFileSystem implements CheckpointFileSystem {
     await this.inner.mkdir(path);
   }
 
-  async writeFileDurably(path: string, bytes: Uint8Array, options: WriteFileOptions): Promise<void> {
+  async writeFileDurably(path: string, bytes: FileBytes, options: WriteFileOptions): Promise<void> {
     const fault = this.#match('writeFileDurably', [path]);
     if (fault?.afterBytes !== undefined) {
-      await this.inner.writeFileDurably(path, bytes.subarray(0, Math.min(fault.afterBytes, bytes.length)), options);
+      const whole = Buffer.concat(piecesOf(bytes));
+      await this.inner.writeFileDurably(path, whole.subarray(0, Math.min(fault.afterBytes, whole.length)), options);
     }
     if (fault !== undefined) this.#fail(fault, 'writeFileDurably', path);
     await this.inner.writeFileDurably(path, bytes, options);

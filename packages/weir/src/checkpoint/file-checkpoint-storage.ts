@@ -21,7 +21,7 @@ import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint
 import { commitProblem, loadVerifiedCheckpoint, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
 import { NodeCheckpointFileSystem } from './node-checkpoint-file-system.ts';
 import { createStateHandle } from './state-handles.ts';
-import type { CheckpointFileStat, CheckpointFileSystem } from './checkpoint-file-system.ts';
+import type { CheckpointFileStat, CheckpointFileSystem, FileBytes } from './checkpoint-file-system.ts';
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 import type { CheckpointLocation, CheckpointStorage, CompletedCheckpointRef } from './checkpoint-storage.ts';
 import type { CheckpointDirectoryReader } from './checkpoint-verification.ts';
@@ -94,7 +94,7 @@ export class FileCheckpointStorage implements CheckpointStorage {
     return { jobId, checkpointId, directory };
   }
 
-  async writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StateHandle> {
+  async writeState(location: CheckpointLocation, name: string, bytes: FileBytes): Promise<StateHandle> {
     requireStateFileName(name, location.directory);
     const file = path.join(location.directory, name);
     const handle = createStateHandle(name, bytes);

@@ -17,6 +17,7 @@ import {
 } from './checkpoint-layout.ts';
 import { decodeCheckpointMetadata, encodeCheckpointMetadata } from './checkpoint-metadata-codec.ts';
 import { commitProblem, loadVerifiedCheckpoint, missingStateFile, newestFirst, readVerifiedState, verifyCheckpoint } from './checkpoint-verification.ts';
+import { piecesOf, type FileBytes } from './checkpoint-file-system.ts';
 import { createStateHandle } from './state-handles.ts';
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
 import type { CheckpointLocation, CheckpointStorage, CompletedCheckpointRef } from './checkpoint-storage.ts';
@@ -83,7 +84,7 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
     return Promise.resolve({ jobId, checkpointId, directory });
   }
 
-  async writeState(location: CheckpointLocation, name: string, bytes: Uint8Array): Promise<StateHandle> {
+  async writeState(location: CheckpointLocation, name: string, bytes: FileBytes): Promise<StateHandle> {
     requireStateFileName(name, location.directory);
     const directory = normalize(location.directory);
     const file = path.posix.join(directory, name);
@@ -98,7 +99,7 @@ export class MemoryCheckpointStorage implements CheckpointStorage {
         hint: 'Include the operator uid and the subtask index in state file names.',
       });
     }
-    this.#files.set(file, bytes.slice());
+    this.#files.set(file, new Uint8Array(Buffer.concat(piecesOf(bytes))));
     return Promise.resolve(createStateHandle(name, bytes));
   }
 

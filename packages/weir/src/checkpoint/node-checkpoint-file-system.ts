@@ -3,8 +3,8 @@
  * files and directories.
  */
 import { link, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { errnoCode } from './checkpoint-file-system.ts';
-import type { CheckpointFileStat, CheckpointFileSystem, WriteFileOptions } from './checkpoint-file-system.ts';
+import { errnoCode, piecesOf } from './checkpoint-file-system.ts';
+import type { CheckpointFileStat, CheckpointFileSystem, FileBytes, WriteFileOptions } from './checkpoint-file-system.ts';
 
 /** The local file system (or any mounted one: NFS, a FUSE bucket) through node:fs/promises. */
 export class NodeCheckpointFileSystem implements CheckpointFileSystem {
@@ -12,10 +12,11 @@ export class NodeCheckpointFileSystem implements CheckpointFileSystem {
     await mkdir(path, { recursive: true });
   }
 
-  async writeFileDurably(path: string, bytes: Uint8Array, options: WriteFileOptions): Promise<void> {
+  async writeFileDurably(path: string, bytes: FileBytes, options: WriteFileOptions): Promise<void> {
     const handle = await open(path, options.exclusive ? 'wx' : 'w');
     try {
-      await handle.writeFile(bytes);
+      // Each writeFile goes on where the last one ended.
+      for (const piece of piecesOf(bytes)) await handle.writeFile(piece);
       await handle.sync();
     } finally {
       await handle.close();

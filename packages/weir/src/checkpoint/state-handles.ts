@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CheckpointMetadata, StateHandle } from './checkpoint-metadata.ts';
+import { byteLengthOf, piecesOf, type FileBytes } from './checkpoint-file-system.ts';
 
 /** Lowercase hex SHA-256 of `bytes`. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -11,8 +12,10 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** The handle of `bytes` stored at `path` (relative to the checkpoint directory). */
-export function createStateHandle(path: string, bytes: Uint8Array): StateHandle {
-  return { path, size: bytes.byteLength, checksum: sha256Hex(bytes) };
+export function createStateHandle(path: string, bytes: FileBytes): StateHandle {
+  const hash = createHash('sha256');
+  for (const piece of piecesOf(bytes)) hash.update(piece);
+  return { path, size: byteLengthOf(bytes), checksum: hash.digest('hex') };
 }
 
 /** Why `bytes` are not what `handle` recorded (to follow the file's name in a message), or undefined. */

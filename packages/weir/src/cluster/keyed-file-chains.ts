@@ -8,9 +8,9 @@ import { WeirError } from '../core/errors.ts';
 import type { KeyedStateHandle, StateHandle } from '../checkpoint/checkpoint-metadata.ts';
 import type { CheckpointLocation, CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
 
-/** A subtask's keyed bytes as its task reported them. */
+/** A subtask's keyed bytes as its task reported them: consecutive pieces of one file. */
 export interface ReportedKeyedState {
-  readonly bytes: Uint8Array;
+  readonly chunks: readonly Uint8Array[];
   readonly keyGroupStart: number;
   readonly keyGroupEnd: number;
   /** The checkpoints whose keyed files the bytes build on, oldest first (empty: full); undefined: not incremental. */
@@ -50,7 +50,7 @@ export class KeyedFileChains {
     keyed: ReportedKeyedState,
   ): Promise<KeyedStateHandle> {
     const range = { keyGroupStart: keyed.keyGroupStart, keyGroupEnd: keyed.keyGroupEnd };
-    if (keyed.base === undefined) return { ...(await storage.writeState(location, `${owner.fileName}-keyed`, keyed.bytes)), ...range };
+    if (keyed.base === undefined) return { ...(await storage.writeState(location, `${owner.fileName}-keyed`, keyed.chunks)), ...range };
     const key = `${owner.uid}\u0000${owner.subtask}`;
     let base: StateHandle[] | undefined;
     if (keyed.base.length > 0) {
@@ -65,7 +65,7 @@ export class KeyedFileChains {
       base = [];
       for (const handle of [...(last.handle.base ?? []), stateHandleOf(last.handle)]) base.push(await storage.linkState(location, last.directory, handle));
     }
-    const written = await storage.writeState(location, `${owner.fileName}-keyed-${checkpointId}`, keyed.bytes);
+    const written = await storage.writeState(location, `${owner.fileName}-keyed-${checkpointId}`, keyed.chunks);
     const handle: KeyedStateHandle = base === undefined ? { ...written, ...range } : { ...written, ...range, base };
     this.#last.set(key, { checkpointIds: [...keyed.base, checkpointId], directory: location.directory, handle });
     return handle;

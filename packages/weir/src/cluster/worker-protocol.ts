@@ -114,7 +114,8 @@ export function transferableStateOf(ack: TaskCheckpointAck): ArrayBuffer[] {
     if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.byteLength > 0) buffers.add(bytes.buffer);
   };
   for (const state of ack.states) {
-    consider(state.keyed?.bytes);
+    // A keyed snapshot's pieces each start an ArrayBuffer of their own (longer than the piece, mostly).
+    for (const chunk of state.keyed?.chunks ?? []) if (chunk.byteOffset === 0 && chunk.buffer instanceof ArrayBuffer) buffers.add(chunk.buffer);
     consider(state.operator);
     consider(state.channel);
   }

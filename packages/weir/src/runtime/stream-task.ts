@@ -37,7 +37,8 @@ export interface OperatorCheckpointState {
   readonly uid: string;
   readonly keyed?:
     | {
-        readonly bytes: Uint8Array;
+        /** The snapshot's bytes in consecutive pieces, each at the start of an ArrayBuffer of its own. */
+        readonly chunks: readonly Uint8Array[];
         readonly keyGroupStart: number;
         readonly keyGroupEnd: number;
         /**
@@ -351,9 +352,9 @@ export abstract class StreamTask implements Runnable {
             // A few key groups at a time, with processing in between: a large state never stalls the task.
             const writer = part.keyed.writer();
             while (!writer.step(performance.now() + ASYNC_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
-            const bytes = writer.bytes();
-            keyed = { bytes, keyGroupStart: part.range.start, keyGroupEnd: part.range.end, base: part.base };
-            if (part.base !== undefined) this.#keyedChains.get(part.uid)?.written(barrier.checkpointId, bytes.length);
+            const chunks = writer.chunks();
+            keyed = { chunks, keyGroupStart: part.range.start, keyGroupEnd: part.range.end, base: part.base };
+            if (part.base !== undefined) this.#keyedChains.get(part.uid)?.written(barrier.checkpointId, chunks.reduce((sum, chunk) => sum + chunk.length, 0));
           }
           const operator = part.operator?.write();
           const partChannel = part.uid === head?.uid ? channel : undefined;

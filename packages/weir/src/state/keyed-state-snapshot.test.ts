@@ -687,6 +687,44 @@ describe('schema evolution on restore', () => {
   });
 });
 
+describe('a large snapshot', () => {
+  test('comes in pieces of whole key groups, each starting a buffer of its own, that restore exactly as one file', () => {
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const events = backend.getState(descriptors.events);
+    const reference = new Map<string, string[]>();
+    const next = random(31);
+    // about 12 MB: several pieces
+    for (let i = 0; i < 6000; i++) {
+      const key = i % 3 === 0 ? ['user', i] : `user-${i}`;
+      const elements = Array.from({ length: 1 + Math.floor(next() * 8) }, (_, j) => `${i}-${j}-${'x'.repeat(Math.floor(next() * 1000))}`);
+      backend.setCurrentKey(key);
+      events.update(elements);
+      reference.set(refId(key), elements);
+    }
+    const snapshot = backend.snapshot(CheckpointId(1));
+    const writer = snapshot.writer();
+    while (!writer.step(performance.now() + 1));
+    const chunks = writer.chunks();
+    snapshot.release();
+    assert.ok(chunks.length >= 3, `${chunks.length} pieces`);
+    for (const chunk of chunks) assert.equal(chunk.byteOffset, 0, 'a piece that does not start its buffer cannot be transferred alone');
+    assert.equal(new Set(chunks.map((chunk) => chunk.buffer)).size, chunks.length, 'two pieces share a buffer');
+
+    const restored = new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 63), maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    restored.restore([Buffer.concat(chunks)]);
+    const restoredEvents = restored.getState(descriptors.events);
+    let owned = 0;
+    for (let i = 0; i < 6000; i++) {
+      const key = i % 3 === 0 ? ['user', i] : `user-${i}`;
+      if (keyGroupOf(key, MAX_PARALLELISM) > 63) continue;
+      owned++;
+      restored.setCurrentKey(key);
+      assert.deepEqual([...restoredEvents.get()], reference.get(refId(key)));
+    }
+    assert.ok(owned > 0);
+  });
+});
+
 describe('the synchronous phase', () => {
   test('freezing a million keys over 128 key groups takes time proportional to key groups, not keys', (t) => {
     const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
@@ -822,6 +860,24 @@ describe('incremental snapshots (a full snapshot, then deltas)', () => {
     });
     chain.push(pending.write());
     new Subtask(FULL_RANGE, chain).assertHolds(expected);
+    subtask.assertHolds(reference);
+  });
+
+  test('a delta holds the values of its freeze though they are updated in place before it is written, with no other snapshot open', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 90, 3000);
+    const chain = [subtask.backend.snapshot(CheckpointId(1), { changes: 'full' }).write()];
+    for (let round = 0; round < 3; round++) {
+      writeRandomly([subtask], reference, 91 + round, 2000);
+      const delta = subtask.backend.snapshot(CheckpointId(round + 2), { changes: 'delta' });
+      const expected = cloneReference(reference);
+      // lists, maps, sums and averages change in place: the delta must not see it
+      writeRandomly([subtask], reference, 191 + round, 2000);
+      chain.push(delta.write());
+      delta.release();
+      new Subtask(FULL_RANGE, chain).assertHolds(expected);
+    }
     subtask.assertHolds(reference);
   });
 

@@ -57,6 +57,10 @@ const MAGIC = [0x57, 0x4b, 0x53, 0x53] as const;
 /** The format this module writes and reads; a restore refuses others. */
 export const KEYED_STATE_SNAPSHOT_VERSION = 1;
 const INITIAL_CAPACITY = 64 * 1024;
+/** The data goes into a new piece once the current one holds this much (at a key group's end). */
+const PIECE_BYTES = 4 * 1024 * 1024;
+/** A new piece's buffer: room for PIECE_BYTES and the key group that passes it, mostly. */
+const PIECE_CAPACITY = 5 * 1024 * 1024;
 
 /** A full snapshot holds every entry; a delta the entries changed since the previous changes snapshot. */
 export type KeyedStateSnapshotKind = 'full' | 'delta';
@@ -137,15 +141,25 @@ export class KeyedStateSnapshot {
   write(): Uint8Array {
     const writer = this.writer();
     writer.step(Number.POSITIVE_INFINITY);
-    return writer.bytes();
+    const chunks = writer.chunks();
+    const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return bytes;
   }
 
   /**
    * Writes the snapshot a few key groups at a time: `step(deadline)` writes key groups until
-   * `performance.now()` passes `deadline` and says whether it is done; `bytes()` then returns the
-   * result. A task interleaves the steps with processing, so a large state never stalls it.
+   * `performance.now()` passes `deadline` and says whether it is done; `chunks()` then returns the
+   * result as consecutive pieces (the header, then the data in pieces of whole key groups, each
+   * the start of an ArrayBuffer of its own), so that a large state is neither copied as it grows
+   * nor joined at the end. A task interleaves the steps with processing, so a large state never
+   * stalls it.
    */
-  writer(): { step(deadline: number): boolean; bytes(): Uint8Array } {
+  writer(): { step(deadline: number): boolean; chunks(): Uint8Array[] } {
     if (this.released) {
       throw new WeirError('INTERNAL', `snapshot of checkpoint ${this.checkpointId} of ${this.operatorDescription} was written after release()`, {
         hint: 'this is a bug in the task runtime: write a snapshot before releasing it; please report it',
@@ -154,14 +168,19 @@ export class KeyedStateSnapshot {
     const range = this.keyGroupRange;
     const sectionCount = this.states.length + this.timerQueues.length;
     const data = new DataOutput(INITIAL_CAPACITY);
+    // The data written so far in earlier pieces, before `data`'s.
+    const pieces: Uint8Array[] = [];
+    let piecesLength = 0;
     const offsets: number[] = [];
+    const checksums = new Uint32Array(range.size);
     const lengths = new Uint32Array(range.size * sectionCount);
     let next = 0;
     const step = (deadline: number): boolean => {
       for (; next < range.size; next++) {
         if (next > 0 && performance.now() > deadline) return false;
         const index = next;
-        offsets.push(data.position);
+        const keyGroupStart = data.position;
+        offsets.push(piecesLength + keyGroupStart);
         let section = index * sectionCount;
         for (const state of this.states) {
           const start = data.position;
@@ -181,10 +200,16 @@ export class KeyedStateSnapshot {
           }
           lengths[section++] = data.position - start;
         }
+        checksums[index] = crc32(data.view().subarray(keyGroupStart));
+        if (data.position >= PIECE_BYTES) {
+          const piece = data.detach(PIECE_CAPACITY);
+          pieces.push(piece);
+          piecesLength += piece.length;
+        }
       }
       return true;
     };
-    const bytes = (): Uint8Array => {
+    const chunks = (): Uint8Array[] => {
       const metadata = {
         keySerializer: KEY_SERIALIZER_ID,
         states: this.states.map((state) => state.serializers.meta),
@@ -193,7 +218,7 @@ export class KeyedStateSnapshot {
         // only for deltas, so a full snapshot reads as one to any weir version
         ...(this.kind === 'delta' ? { kind: this.kind } : {}),
       };
-      const dataBytes = data.view();
+      const dataLength = piecesLength + data.position;
       const head = new DataOutput(1024 + range.size * (16 + 4 * sectionCount));
       for (const byte of MAGIC) head.writeUint8(byte);
       head.writeUint8(KEYED_STATE_SNAPSHOT_VERSION);
@@ -207,16 +232,14 @@ export class KeyedStateSnapshot {
         head.writeUint32(range.start + index);
         const offset = offsets[index] as number;
         head.writeFloat64(offset);
-        head.writeUint32(crc32(dataBytes.subarray(offset, offsets[index + 1] ?? dataBytes.length)));
+        head.writeUint32(checksums[index] as number);
         for (let section = 0; section < sectionCount; section++) head.writeUint32(lengths[index * sectionCount + section] as number);
       }
-      head.writeFloat64(data.position);
-      const result = new Uint8Array(head.position + data.position);
-      result.set(head.view(), 0);
-      result.set(dataBytes, head.position);
-      return result;
+      head.writeFloat64(dataLength);
+      const last = data.view();
+      return [head.view(), ...pieces, ...(last.length > 0 ? [last] : [])];
     };
-    return { step, bytes };
+    return { step, chunks };
   }
 
   /** Drops the frozen state, so later writes stop copying it; idempotent. */

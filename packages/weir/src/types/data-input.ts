@@ -8,6 +8,17 @@ import { BigIntTag } from './data-output.ts';
 
 /** Up to this many bytes, a string is decoded in JavaScript; `Buffer#toString` has a fixed ~40 ns cost. */
 const SHORT_STRING_BYTES = 15;
+
+/** Buffer's own UTF-8 decoder, which `Buffer#toString` calls after normalizing its arguments. */
+interface Utf8SliceableBuffer extends Buffer {
+  utf8Slice(start: number, end: number): string;
+}
+
+/** The string of `buf`'s UTF-8 bytes from `start` to `end`; invalid sequences decode to U+FFFD. */
+const utf8Slice: (buf: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as Partial<Utf8SliceableBuffer>).utf8Slice === 'function'
+    ? (buf, start, end) => (buf as Utf8SliceableBuffer).utf8Slice(start, end)
+    : (buf, start, end) => buf.toString('utf8', start, end);
 const fromCharCode = String.fromCharCode;
 /** Scratch for decoding short non-ASCII strings; reading is synchronous, so one array serves every reader. */
 const units: number[] = [];
@@ -115,7 +126,7 @@ export class DataInput {
       const decoded = this.shortUtf8(start, length);
       if (decoded !== undefined) return decoded;
     }
-    return this.buf.toString('utf8', start, start + length);
+    return utf8Slice(this.buf, start, start + length);
   }
 
   /** Reads `length` raw bytes into a new array (a copy, so it outlives the input's memory). */

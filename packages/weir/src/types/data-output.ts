@@ -17,6 +17,21 @@ const INITIAL_CAPACITY = 256;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** Buffer's own UTF-8 encoder, which `Buffer#write` calls after normalizing its arguments. */
+interface Utf8WritableBuffer extends Buffer {
+  utf8Write(value: string, offset: number, length: number): number;
+}
+
+/**
+ * Writes `value` as UTF-8 into `buf` at `offset`, at most `length` bytes; returns the bytes written.
+ * Calls the encoder directly where Node has it (every supported release): `Buffer#write`'s argument
+ * handling costs more than encoding a URL-sized string.
+ */
+const utf8Write: (buf: Buffer, value: string, offset: number, length: number) => number =
+  typeof (Buffer.prototype as Partial<Utf8WritableBuffer>).utf8Write === 'function'
+    ? (buf, value, offset, length) => (buf as Utf8WritableBuffer).utf8Write(value, offset, length)
+    : (buf, value, offset, length) => buf.write(value, offset, length, 'utf8');
+
 /** The first byte of an encoded bigint (see {@link DataOutput.writeBigInt64}); shared with DataInput. */
 export const BigIntTag = { int64: 0, positive: 1, negative: 2 } as const;
 
@@ -195,7 +210,7 @@ export class DataOutput {
       const bytes = Buffer.byteLength(value, 'utf8');
       this.writeVarUint(bytes);
       this.ensureCapacity(bytes);
-      this.pos += this.buf.write(value, this.pos, bytes, 'utf8');
+      this.pos += utf8Write(this.buf, value, this.pos, bytes);
       return;
     }
     // Encode first, then fill in the length, to avoid measuring the string twice. The worst case
@@ -205,7 +220,7 @@ export class DataOutput {
     this.ensureCapacity(2 + maxBytes);
     const buf = this.buf;
     const start = this.pos;
-    const written = buf.write(value, start + 2, maxBytes, 'utf8');
+    const written = utf8Write(buf, value, start + 2, maxBytes);
     buf[start] = (written & 0x7f) | 0x80;
     buf[start + 1] = written >>> 7;
     this.pos = start + 2 + written;
@@ -228,6 +243,19 @@ export class DataOutput {
   /** The bytes written so far without copying; invalid after the next write, `reset()` or growth. */
   view(): Uint8Array {
     return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * Hands over the bytes written so far without copying, and goes on in a fresh buffer of
+   * `capacity` bytes at position 0. The result views the start of an ArrayBuffer of its own (longer
+   * than the bytes when the buffer was not full), so it can be transferred to another thread.
+   */
+  detach(capacity: number = this.buf.length): Uint8Array {
+    const bytes = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafeSlow(Math.max(16, capacity));
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos = 0;
+    return bytes;
   }
 
   private grow(bytes: number): void {

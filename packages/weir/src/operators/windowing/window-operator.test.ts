@@ -131,7 +131,7 @@ class Harness<R> {
     const snapshot = this.backend.snapshot(CheckpointId(1));
     const writer = snapshot.writer();
     while (!writer.step(Number.POSITIVE_INFINITY));
-    const bytes = writer.bytes();
+    const bytes = Buffer.concat(writer.chunks());
     snapshot.release();
     return bytes;
   }
