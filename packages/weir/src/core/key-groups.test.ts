@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WeirError } from './errors.ts';
-import { KeyGroupRange, checkKey, hashKey, keyGroupOf, keyGroupRangeForSubtask, normalizeKey, requireKey, subtaskForKeyGroup } from './key-groups.ts';
+import { KeyGroupRange, checkKey, denormalizeKey, hashKey, keyGroupOf, keyGroupRangeForSubtask, normalizeKey, requireKey, subtaskForKeyGroup } from './key-groups.ts';
 import type { Key } from './key-groups.ts';
 
 /** (maxParallelism, parallelism) pairs: small, prime, equal, Flink's defaults and the upper bound. */
@@ -198,4 +198,26 @@ test('requireKey returns a valid key and throws INVALID_KEY naming where the key
       error.message === "key selector of operator 'count' (uid c) returned an invalid key: the key is undefined" &&
       error.hint !== undefined,
   );
+});
+
+test('denormalizeKey gives back the tuple a normalized form was made of, and every other key as it is', () => {
+  const tuples: Key[] = [
+    [],
+    ['a'],
+    [1, 2],
+    ['with, comma', 'with "quotes"', 'back\\slash\\', 'ends with \\"', '\u0000[nested,', 'ünïcödé 🎉', ''],
+    [-7.25, 1e21, 1e-7, Infinity, -Infinity, 2 ** 53 + 2, Number.MIN_VALUE],
+    [12345678901234567890n, -5n, 0n],
+    [true, false, 'true', 'false', '1n', '12'],
+    [3, 'n', '3n', 3n],
+  ];
+  for (const tuple of tuples) {
+    const back = denormalizeKey(normalizeKey(tuple));
+    assert.deepEqual(back, tuple, JSON.stringify(String(tuple)));
+    assert.equal(normalizeKey(back), normalizeKey(tuple));
+  }
+  assert.deepEqual(denormalizeKey(normalizeKey([-0])), [0]);
+  for (const primitive of ['plain', '', 42, -0, 7n, true, '\u0000[not a tuple', '\u0000["open', '\u0000[,', '\u0000[x,']) {
+    assert.equal(denormalizeKey(normalizeKey(primitive as Key)), primitive);
+  }
 });

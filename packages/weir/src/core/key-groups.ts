@@ -59,6 +59,46 @@ export function normalizeKey(key: Key): string | number | bigint | boolean {
   return out;
 }
 
+/**
+ * The key whose normalized form is `normalized`: a tuple again from its canonical string (a -0 in a
+ * tuple comes back as 0, the same key), anything else as it is. A string that merely looks like a
+ * tuple's form but does not parse as one is returned unchanged.
+ */
+export function denormalizeKey(normalized: string | number | bigint | boolean): Key {
+  if (typeof normalized !== 'string' || !normalized.startsWith('\u0000[')) return normalized;
+  const parts: (string | number | bigint | boolean)[] = [];
+  const length = normalized.length;
+  let i = 2;
+  while (i < length) {
+    let end: number;
+    if (normalized.charCodeAt(i) === 0x22) {
+      // a JSON string: up to the first quote not escaped
+      end = i + 1;
+      while (end < length) {
+        const c = normalized.charCodeAt(end);
+        if (c === 0x22) break;
+        end += c === 0x5c ? 2 : 1;
+      }
+      if (end >= length || normalized.charCodeAt(end + 1) !== 0x2c) return normalized;
+      parts.push(JSON.parse(normalized.slice(i, end + 1)) as string);
+      end++;
+    } else {
+      end = normalized.indexOf(',', i);
+      if (end < 0) return normalized;
+      const text = normalized.slice(i, end);
+      if (text === 'true' || text === 'false') parts.push(text === 'true');
+      else if (text.endsWith('n') && /^-?\d+n$/.test(text)) parts.push(BigInt(text.slice(0, -1)));
+      else {
+        const number = Number(text);
+        if (text.length === 0 || Number.isNaN(number)) return normalized;
+        parts.push(number);
+      }
+    }
+    i = end + 1;
+  }
+  return parts;
+}
+
 /** Returns a message describing why `key` is not a valid key, or undefined when it is valid. */
 export function checkKey(key: unknown): string | undefined {
   switch (typeof key) {

@@ -2,9 +2,10 @@
  * @module The state table for state scoped to the key alone (the void namespace): the per-record
  * fast path, one array slot and one `Map` lookup per access, plus one counter check per write for
  * copy-on-write snapshots and one field check for change tracking (one `Map` insert when it is on).
+ * Tuple keys are kept by their normalized string alone and recovered from it (`denormalizeKey`).
  */
 import { WeirError, describeCause } from '../core/errors.ts';
-import { normalizeKey } from '../core/key-groups.ts';
+import { denormalizeKey, normalizeKey } from '../core/key-groups.ts';
 import type { Key } from '../core/key-groups.ts';
 import type { DataInput } from '../types/data-input.ts';
 import type { DataOutput } from '../types/data-output.ts';
@@ -13,7 +14,6 @@ import { describeKey } from './internal-key-context.ts';
 import type { InternalKeyContext, NormalizedKey } from './internal-key-context.ts';
 import { keySerializer, readKeyInGroup } from './key-serializer.ts';
 import { VOID_NAMESPACE } from './namespace-id.ts';
-import { OriginalKeys } from './original-keys.ts';
 import { StateMap } from './state-map.ts';
 import type { FrozenStateTable, SnapshotChanges, StateSerializers, StateTable } from './state-table.ts';
 
@@ -22,6 +22,16 @@ import type { FrozenStateTable, SnapshotChanges, StateSerializers, StateTable } 
  * normalized key, each with the key as the operator passed it: a removed tuple key has no other record.
  */
 export type KeyChanges = Map<NormalizedKey, Key>;
+
+/** What a change records for a key that was removed. */
+const REMOVED: unique symbol = Symbol('removed');
+
+/**
+ * The keys of one key group written since the last changes snapshot, by normalized key, each with
+ * the value written last (REMOVED for a removal): a delta snapshot takes these maps and leaves the
+ * key group's entries alone, so writes after it copy nothing but the values updated in place.
+ */
+type ValueChanges<S> = Map<NormalizedKey, S | typeof REMOVED>;
 
 /** Values by key, one `StateMap` per key group; see `state-table.ts` for the layout and copy-on-write. */
 export class KeyedStateTable<S> implements StateTable<S> {
@@ -37,9 +47,9 @@ export class KeyedStateTable<S> implements StateTable<S> {
    * Per key group (indexed like `stateMaps`), the keys written since the last changes snapshot;
    * undefined while changes are not tracked, so the write path then pays one field check.
    */
-  private changes: (KeyChanges | undefined)[] | undefined = undefined;
-  /** The key marked last: a read-modify-write (`getForUpdate`, then `put`) inserts it once. */
-  private lastChanged: NormalizedKey | undefined = undefined;
+  private changes: (ValueChanges<S> | undefined)[] | undefined = undefined;
+  /** The changes that delta snapshots not yet released hold: their values must not change in place. */
+  private readonly frozenChanges = new Set<readonly (ValueChanges<S> | undefined)[]>();
 
   constructor(name: string, keyContext: InternalKeyContext, copyForUpdate: (value: S) => S = (value) => value) {
     this.name = name;
@@ -71,28 +81,29 @@ export class KeyedStateTable<S> implements StateTable<S> {
       if (!stateMap.entries.has(normalizedKey)) return undefined;
       stateMap = this.copyFrozen(context.keyGroupIndex, stateMap);
     }
-    const value = stateMap.entries.get(normalizedKey);
-    // the caller may mutate the value in place: that is a change
-    if (this.changes !== undefined && value !== undefined) this.markChanged();
-    const owned = stateMap.ownedKeys;
+    let value = stateMap.entries.get(normalizedKey);
+    if (value === undefined) return undefined;
     // primitives are immutable, so only objects a snapshot may share need copying (once per key)
-    if (owned === undefined || typeof value !== 'object' || value === null || owned.has(normalizedKey)) return value;
-    const copy = this.copyForUpdate(value);
-    stateMap.entries.set(normalizedKey, copy);
-    owned.add(normalizedKey);
-    return copy;
+    if (typeof value === 'object' && value !== null) {
+      const owned = stateMap.ownedKeys;
+      const sharedWithFull = owned !== undefined && !owned.has(normalizedKey);
+      if (sharedWithFull || (this.frozenChanges.size > 0 && this.sharedWithDelta(context.keyGroupIndex, normalizedKey))) {
+        value = this.copyForUpdate(value);
+        stateMap.entries.set(normalizedKey, value);
+        owned?.add(normalizedKey);
+      }
+    }
+    // the caller may mutate the value in place: that is a change
+    if (this.changes !== undefined) this.markChanged(value);
+    return value;
   }
 
   put(value: S): void {
     const context = this.keyContext;
     let stateMap = this.stateMaps[context.keyGroupIndex];
     if (stateMap === undefined || stateMap.snapshotRefs !== 0) stateMap = this.writableStateMap();
-    const entries = stateMap.entries;
-    const size = entries.size;
-    entries.set(context.normalizedKey, value);
-    // a grown map means a new key: only then can a tuple key need remembering (no extra lookup)
-    if (entries.size !== size && context.tupleKey) (stateMap.originalKeys ??= new OriginalKeys()).retain(context.normalizedKey as string, context.key as Key);
-    if (this.changes !== undefined) this.markChanged();
+    stateMap.entries.set(context.normalizedKey, value);
+    if (this.changes !== undefined) this.markChanged(value);
   }
 
   remove(): void {
@@ -107,8 +118,7 @@ export class KeyedStateTable<S> implements StateTable<S> {
       stateMap = this.copyFrozen(context.keyGroupIndex, stateMap);
     }
     if (!stateMap.entries.delete(context.normalizedKey)) return;
-    if (context.tupleKey) stateMap.originalKeys?.release(context.normalizedKey as string);
-    if (this.changes !== undefined) this.markChanged();
+    if (this.changes !== undefined) this.markChanged(REMOVED);
   }
 
   setCurrentNamespace(namespace: unknown): void {
@@ -127,7 +137,7 @@ export class KeyedStateTable<S> implements StateTable<S> {
     if (namespace !== undefined && namespace !== VOID_NAMESPACE) return;
     for (const stateMap of this.stateMaps) {
       if (stateMap === undefined) continue;
-      for (const normalizedKey of stateMap.entries.keys()) yield stateMap.originalKey(normalizedKey);
+      for (const normalizedKey of stateMap.entries.keys()) yield denormalizeKey(normalizedKey);
     }
   }
 
@@ -147,23 +157,26 @@ export class KeyedStateTable<S> implements StateTable<S> {
   }
 
   freeze(changes?: SnapshotChanges): FrozenStateTable {
+    if (changes === 'delta') {
+      // The changes hold the values as of now; the entries stay writable, copied by nothing.
+      const frozenChanges = this.changes ?? throwChangesNotTracked(this.name, this.keyContext.operatorDescription);
+      this.trackChanges();
+      this.frozenChanges.add(frozenChanges);
+      return new FrozenKeyedDelta(this.name, frozenChanges, () => this.frozenChanges.delete(frozenChanges));
+    }
     const frozen = this.stateMaps.slice();
     for (const stateMap of frozen) if (stateMap !== undefined) stateMap.snapshotRefs++;
     this.outstandingSnapshots++;
-    let frozenChanges: readonly (KeyChanges | undefined)[] | undefined;
-    if (changes === 'delta') frozenChanges = this.changes ?? throwChangesNotTracked(this.name, this.keyContext.operatorDescription);
     if (changes !== undefined) this.trackChanges();
-    return new FrozenKeyedStateTable(this.name, frozen, frozenChanges, () => this.release(frozen));
+    return new FrozenKeyedStateTable(this.name, frozen, () => this.release(frozen));
   }
 
   trackChanges(): void {
-    this.changes = new Array<KeyChanges | undefined>(this.stateMaps.length).fill(undefined);
-    this.lastChanged = undefined;
+    this.changes = new Array<ValueChanges<S> | undefined>(this.stateMaps.length).fill(undefined);
   }
 
   stopTrackingChanges(): void {
     this.changes = undefined;
-    this.lastChanged = undefined;
   }
 
   readKeyGroup(keyGroup: number, input: DataInput, serializers: StateSerializers): void {
@@ -172,19 +185,12 @@ export class KeyedStateTable<S> implements StateTable<S> {
     const maxParallelism = this.keyContext.maxParallelism;
     const valueSerializer = serializers.value;
     const entries = new Map<NormalizedKey, S>();
-    let originalKeys: OriginalKeys | undefined;
     for (let i = 0; i < count; i++) {
       const key = readKeyInGroup(input, keyGroup, maxParallelism);
       const value = valueSerializer.read(input) as S;
-      if (typeof key === 'object') {
-        const normalizedKey = normalizeKey(key) as string;
-        entries.set(normalizedKey, value);
-        (originalKeys ??= new OriginalKeys()).retain(normalizedKey, key);
-      } else {
-        entries.set(key, value);
-      }
+      entries.set(typeof key === 'object' ? normalizeKey(key) : key, value);
     }
-    this.stateMaps[keyGroup - this.keyContext.keyGroupRange.start] = new StateMap(entries, originalKeys);
+    this.stateMaps[keyGroup - this.keyContext.keyGroupRange.start] = new StateMap(entries);
   }
 
   readKeyGroupChanges(keyGroup: number, input: DataInput, serializers: StateSerializers): void {
@@ -196,11 +202,7 @@ export class KeyedStateTable<S> implements StateTable<S> {
     for (let i = 0; i < upserts; i++) {
       const key = readKeyInGroup(input, keyGroup, maxParallelism);
       const value = serializers.value.read(input) as S;
-      const entries = (stateMap as StateMap<S>).entries;
-      const normalizedKey = normalizeKey(key);
-      const size = entries.size;
-      entries.set(normalizedKey, value);
-      if (entries.size !== size && typeof key === 'object') ((stateMap as StateMap<S>).originalKeys ??= new OriginalKeys()).retain(normalizedKey as string, key);
+      (stateMap as StateMap<S>).entries.set(normalizeKey(key), value);
     }
     const removals = readEntryCount(input);
     for (let i = 0; i < removals; i++) {
@@ -209,7 +211,6 @@ export class KeyedStateTable<S> implements StateTable<S> {
       if (stateMap === undefined || !stateMap.entries.has(normalizedKey)) continue;
       if (stateMap.snapshotRefs !== 0) stateMap = this.copyFrozen(index, stateMap);
       stateMap.entries.delete(normalizedKey);
-      if (typeof key === 'object') stateMap.originalKeys?.release(normalizedKey as string);
     }
   }
 
@@ -220,6 +221,9 @@ export class KeyedStateTable<S> implements StateTable<S> {
       if (stateMap.snapshotRefs !== 0) stateMap = this.copyFrozen(index, stateMap);
       const entries = stateMap.entries;
       for (const [normalizedKey, value] of entries) entries.set(normalizedKey, migrate(value));
+      // a delta taken later must hold the migrated values too
+      const changed = this.changes?.[index];
+      if (changed !== undefined) for (const normalizedKey of changed.keys()) if (entries.has(normalizedKey)) changed.set(normalizedKey, entries.get(normalizedKey) as S);
     }
   }
 
@@ -235,14 +239,22 @@ export class KeyedStateTable<S> implements StateTable<S> {
     return stateMap;
   }
 
-  /** Records the current key as changed; called only while changes are tracked. */
-  private markChanged(): void {
+  /** Records the current key's new value (or removal); called only while changes are tracked. */
+  private markChanged(value: S | typeof REMOVED): void {
     const context = this.keyContext;
-    const normalizedKey = context.normalizedKey;
-    if (normalizedKey === this.lastChanged) return;
-    const changes = this.changes as (KeyChanges | undefined)[];
-    (changes[context.keyGroupIndex] ??= new Map<NormalizedKey, Key>()).set(normalizedKey, context.key as Key);
-    this.lastChanged = normalizedKey;
+    const changes = this.changes as (ValueChanges<S> | undefined)[];
+    (changes[context.keyGroupIndex] ??= new Map<NormalizedKey, S | typeof REMOVED>()).set(context.normalizedKey, value);
+  }
+
+  /**
+   * True when a delta snapshot not yet written may hold the key's current value: some frozen
+   * changes record the key, and it was not written since the last freeze (which would have made
+   * the value its own).
+   */
+  private sharedWithDelta(keyGroupIndex: number, normalizedKey: NormalizedKey): boolean {
+    if (this.changes?.[keyGroupIndex]?.has(normalizedKey) === true) return false;
+    for (const frozen of this.frozenChanges) if (frozen[keyGroupIndex]?.has(normalizedKey) === true) return true;
+    return false;
   }
 
   private copyFrozen(index: number, frozen: StateMap<S>): StateMap<S> {
@@ -258,27 +270,21 @@ export class KeyedStateTable<S> implements StateTable<S> {
   }
 }
 
-/** A `KeyedStateTable`'s maps as one snapshot froze them, and for a delta the changes it holds. */
+/** A `KeyedStateTable`'s maps as a full snapshot froze them. */
 class FrozenKeyedStateTable<S> implements FrozenStateTable {
   private readonly name: string;
   private stateMaps: readonly (StateMap<S> | undefined)[] | undefined;
-  private readonly changes: readonly (KeyChanges | undefined)[] | undefined;
   private readonly onRelease: () => void;
 
-  constructor(name: string, stateMaps: readonly (StateMap<S> | undefined)[], changes: readonly (KeyChanges | undefined)[] | undefined, onRelease: () => void) {
+  constructor(name: string, stateMaps: readonly (StateMap<S> | undefined)[], onRelease: () => void) {
     this.name = name;
     this.stateMaps = stateMaps;
-    this.changes = changes;
     this.onRelease = onRelease;
   }
 
   writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void {
     if (this.stateMaps === undefined) throw writeAfterRelease(this.name);
     const stateMap = this.stateMaps[keyGroupIndex];
-    if (this.changes !== undefined) {
-      writeChanges(this.changes[keyGroupIndex], stateMap?.entries, out, serializers.value);
-      return;
-    }
     if (stateMap === undefined) {
       out.writeVarUint(0);
       return;
@@ -287,7 +293,7 @@ class FrozenKeyedStateTable<S> implements FrozenStateTable {
     const valueSerializer = serializers.value;
     out.writeVarUint(entries.size);
     for (const [normalizedKey, value] of entries) {
-      const key = stateMap.originalKey(normalizedKey);
+      const key = denormalizeKey(normalizedKey);
       keySerializer.write(key, out);
       try {
         valueSerializer.write(value, out);
@@ -300,6 +306,52 @@ class FrozenKeyedStateTable<S> implements FrozenStateTable {
   release(): void {
     if (this.stateMaps === undefined) return;
     this.stateMaps = undefined;
+    this.onRelease();
+  }
+}
+
+/** The changes a delta snapshot of a `KeyedStateTable` took: per key group, the values written last. */
+class FrozenKeyedDelta<S> implements FrozenStateTable {
+  private readonly name: string;
+  private changes: readonly (ValueChanges<S> | undefined)[] | undefined;
+  private readonly onRelease: () => void;
+
+  constructor(name: string, changes: readonly (ValueChanges<S> | undefined)[], onRelease: () => void) {
+    this.name = name;
+    this.changes = changes;
+    this.onRelease = onRelease;
+  }
+
+  /** The delta section of one key group (see `writeChanges`), from the recorded values alone. */
+  writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void {
+    if (this.changes === undefined) throw writeAfterRelease(this.name);
+    const changed = this.changes[keyGroupIndex];
+    if (changed === undefined || changed.size === 0) {
+      out.writeVarUint(0);
+      out.writeVarUint(0);
+      return;
+    }
+    let removals = 0;
+    for (const value of changed.values()) if (value === REMOVED) removals++;
+    out.writeVarUint(changed.size - removals);
+    const valueSerializer = serializers.value;
+    for (const [normalizedKey, value] of changed) {
+      if (value === REMOVED) continue;
+      const key = denormalizeKey(normalizedKey);
+      keySerializer.write(key, out);
+      try {
+        valueSerializer.write(value, out);
+      } catch (error) {
+        throw entryWriteFailed(key, error);
+      }
+    }
+    out.writeVarUint(removals);
+    if (removals > 0) for (const [normalizedKey, value] of changed) if (value === REMOVED) keySerializer.write(denormalizeKey(normalizedKey), out);
+  }
+
+  release(): void {
+    if (this.changes === undefined) return;
+    this.changes = undefined;
     this.onRelease();
   }
 }

@@ -11,7 +11,8 @@
  * - rescaling hands whole key-group maps to the subtask that now owns the group.
  * Values are mutated in place (list arrays, user maps, accumulators), so every in-place write goes
  * through `getForUpdate()`: the one seam where copy-on-write copies a value that a snapshot still
- * references. Tuple keys are stored by their normalized string; `OriginalKeys` keeps the tuple.
+ * references. Tuple keys are stored by their normalized string; without namespaces the tuple is
+ * parsed back from it (`denormalizeKey`), with namespaces `OriginalKeys` keeps it.
  *
  * Copy-on-write: `freeze()` counts a snapshot on every key group's current map (`snapshotRefs`). A
  * write to a map with `snapshotRefs > 0` first replaces it by a copy (the map is copied, the values
@@ -23,8 +24,11 @@
  * (`put`, an actual `remove`, a `getForUpdate` that hands out a value, and so `mergeNamespaces`) marks
  * its key (and namespace) in a change set per key group, kept on the table beside `stateMaps`
  * because the maps themselves are replaced by copies after a freeze. A `'delta'` freeze takes the
- * change sets and starts new ones; its writer looks each changed key up in the frozen map: present
- * is an upsert with the frozen value, absent a removal. Until then the write path pays one field check.
+ * change sets and starts new ones. With namespaces, its writer looks each changed key up in the
+ * frozen map: present is an upsert with the frozen value, absent a removal. Without namespaces the
+ * change sets hold each key's last value (or its removal) themselves, so a delta freezes no map and
+ * later writes copy none; `getForUpdate()` copies a value a delta not yet written holds, once, as
+ * for a full snapshot. Until the first such freeze the write path pays one field check.
  */
 import type { Key } from '../core/key-groups.ts';
 import type { DataInput } from '../types/data-input.ts';
