@@ -12,9 +12,10 @@ import type { KeyedStateSnapshotKind } from '../state/keyed-state-snapshot.ts';
  */
 export const MAX_CHAIN_LENGTH = 20;
 
-/** One snapshot of a chain: its checkpoint and, once written, its size. */
+/** One snapshot of a chain: its checkpoint, the entries the state held then, and once written, its size. */
 interface ChainLink {
   readonly checkpointId: CheckpointId;
+  readonly entries: number;
   bytes: number | undefined;
 }
 
@@ -25,36 +26,42 @@ interface ChainLink {
  * chain: the next snapshot is full.
  *
  * @example
- * const kind = chain.nextKind();                         // at the barrier
+ * const entries = backend.numEntries();
+ * const kind = chain.nextKind(entries);                  // at the barrier
  * const snapshot = backend.snapshot(id, { changes: kind });
- * const base = chain.append(id, snapshot.kind);          // ids the new file's changes apply to
+ * const base = chain.append(id, snapshot.kind, entries); // ids the new file's changes apply to
  * chain.written(id, bytes.length);                        // after the asynchronous phase
  */
 export class KeyedSnapshotChain {
   #links: ChainLink[] = [];
 
   /**
-   * Full when there is no chain, when it is long, or when its changes add up to more than the full
-   * snapshot they apply to (so a restore reads at most about twice the state); otherwise delta.
+   * Full when there is no chain, when it is long, or when the chain's files add up to more than twice
+   * what a full snapshot of the state now would take (estimated from the full one's bytes per entry
+   * and `entries`, the entries the state holds now), so that a restore reads at most about twice the
+   * state; otherwise delta. A state that only grows (new keys) thus stays on deltas, while one whose
+   * keys are rewritten again and again is written whole once its deltas repeat it.
    */
-  nextKind(): KeyedStateSnapshotKind {
+  nextKind(entries: number): KeyedStateSnapshotKind {
     const [first, ...deltas] = this.#links;
     if (first === undefined || this.#links.length >= MAX_CHAIN_LENGTH) return 'full';
     // The full snapshot is still being written (concurrent checkpoints): build on it meanwhile.
     if (first.bytes === undefined) return 'delta';
-    let changed = 0;
-    for (const link of deltas) changed += link.bytes ?? 0;
-    return changed > first.bytes ? 'full' : 'delta';
+    let chain = first.bytes;
+    for (const link of deltas) chain += link.bytes ?? 0;
+    const fullNow = first.entries > 0 ? (first.bytes * entries) / first.entries : first.bytes;
+    return chain > 2 * Math.max(fullNow, 1) ? 'full' : 'delta';
   }
 
   /**
-   * Records the snapshot taken for `checkpointId` (`kind` as the backend gave it) and returns the
-   * checkpoints whose files it builds on, oldest first (empty for a full one).
+   * Records the snapshot taken for `checkpointId` (`kind` as the backend gave it) when the state held
+   * `entries` entries, and returns the checkpoints whose files it builds on, oldest first (empty for a
+   * full one).
    */
-  append(checkpointId: CheckpointId, kind: KeyedStateSnapshotKind): CheckpointId[] {
+  append(checkpointId: CheckpointId, kind: KeyedStateSnapshotKind, entries: number): CheckpointId[] {
     if (kind === 'full') this.#links = [];
     const base = this.#links.map((link) => link.checkpointId);
-    this.#links.push({ checkpointId, bytes: undefined });
+    this.#links.push({ checkpointId, entries, bytes: undefined });
     return base;
   }
 

@@ -299,8 +299,9 @@ export abstract class StreamTask implements Runnable {
           if (this.options.incrementalCheckpoints === true && barrier.type === 'checkpoint') {
             let chain = this.#keyedChains.get(part.uid);
             if (chain === undefined) this.#keyedChains.set(part.uid, (chain = new KeyedSnapshotChain()));
-            part.keyed = backend.snapshot(barrier.checkpointId, { changes: chain.nextKind() });
-            part.base = chain.append(barrier.checkpointId, part.keyed.kind);
+            const entries = backend.numEntries();
+            part.keyed = backend.snapshot(barrier.checkpointId, { changes: chain.nextKind(entries) });
+            part.base = chain.append(barrier.checkpointId, part.keyed.kind, entries);
           } else {
             // Savepoints are full and self-contained, and leave the chain of checkpoints alone.
             part.keyed = backend.snapshot(barrier.checkpointId);

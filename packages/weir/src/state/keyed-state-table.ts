@@ -151,6 +151,10 @@ export class KeyedStateTable<S> implements StateTable<S> {
     return count;
   }
 
+  numEntries(): number {
+    return this.numKeys();
+  }
+
   clearAll(): void {
     this.stateMaps.fill(undefined);
     this.stopTrackingChanges();

@@ -227,6 +227,12 @@ export class NamespacedStateTable<S> implements StateTable<S> {
     return count;
   }
 
+  numEntries(): number {
+    let count = 0;
+    for (const stateMap of this.stateMaps) if (stateMap !== undefined) for (const { entries } of stateMap.namespaces.values()) count += entries.size;
+    return count;
+  }
+
   clearAll(): void {
     this.stateMaps.fill(undefined);
     this.stopTrackingChanges();

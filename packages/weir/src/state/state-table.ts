@@ -83,6 +83,8 @@ export interface StateTable<S> {
   keysAndNamespaces(): IterableIterator<[Key, unknown]>;
   /** How many keys have a value (under any namespace). */
   numKeys(): number;
+  /** How many values there are: one per key, or per (key, namespace); in time proportional to key groups and namespaces. */
+  numEntries(): number;
   /** Drops every value of every key group, and any tracked changes (dispose). */
   clearAll(): void;
   /**
