@@ -213,7 +213,7 @@ export type { CheckpointMetadata, StateHandle, KeyedStateHandle, SubtaskState, O
 export { FileCheckpointStorage } from './checkpoint/file-checkpoint-storage.ts';
 export { MemoryCheckpointStorage } from './checkpoint/memory-checkpoint-storage.ts';
 export { NodeCheckpointFileSystem } from './checkpoint/node-checkpoint-file-system.ts';
-export type { CheckpointFileSystem, WriteFileOptions } from './checkpoint/checkpoint-file-system.ts';
+export type { CheckpointFileSystem, FileBytes, WriteFileOptions } from './checkpoint/checkpoint-file-system.ts';
 export type { JobStatus } from './cluster/job-status.ts';
 export type { SubtaskMetrics, SubtaskStatus } from './cluster/task-metrics.ts';
 export type { JobGraphDescription } from './graph/job-graph.ts';
