@@ -298,12 +298,7 @@ class FrozenKeyedStateTable<S> implements FrozenStateTable {
     out.writeVarUint(entries.size);
     for (const [normalizedKey, value] of entries) {
       const key = denormalizeKey(normalizedKey);
-      keySerializer.write(key, out);
-      try {
-        valueSerializer.write(value, out);
-      } catch (error) {
-        throw entryWriteFailed(key, error);
-      }
+      writeEntry(key, value, out, valueSerializer);
     }
   }
 
@@ -342,12 +337,7 @@ class FrozenKeyedDelta<S> implements FrozenStateTable {
     for (const [normalizedKey, value] of changed) {
       if (value === REMOVED) continue;
       const key = denormalizeKey(normalizedKey);
-      keySerializer.write(key, out);
-      try {
-        valueSerializer.write(value, out);
-      } catch (error) {
-        throw entryWriteFailed(key, error);
-      }
+      writeEntry(key, value, out, valueSerializer);
     }
     out.writeVarUint(removals);
     if (removals > 0) for (const [normalizedKey, value] of changed) if (value === REMOVED) keySerializer.write(denormalizeKey(normalizedKey), out);
@@ -378,16 +368,21 @@ export function writeChanges(changed: KeyChanges | undefined, entries: ReadonlyM
     for (const [normalizedKey, key] of changed) {
       const value = entries.get(normalizedKey);
       if (value === undefined && !entries.has(normalizedKey)) continue;
-      keySerializer.write(key, out);
-      try {
-        valueSerializer.write(value, out);
-      } catch (error) {
-        throw entryWriteFailed(key, error);
-      }
+      writeEntry(key, value, out, valueSerializer);
     }
   }
   out.writeVarUint(removed.length);
   for (const key of removed) keySerializer.write(key, out);
+}
+
+/** Writes one entry, the key and then its value; CHECKPOINT_FAILED naming the key when the value's serializer rejects it. */
+export function writeEntry(key: Key, value: unknown, out: DataOutput, valueSerializer: TypeSerializer<unknown>): void {
+  keySerializer.write(key, out);
+  try {
+    valueSerializer.write(value, out);
+  } catch (error) {
+    throw entryWriteFailed(key, error);
+  }
 }
 
 /** The error for a delta freeze of a table that does not track changes: the backend's bug. */

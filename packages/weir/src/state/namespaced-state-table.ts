@@ -12,8 +12,8 @@ import type { Key } from '../core/key-groups.ts';
 import type { DataInput } from '../types/data-input.ts';
 import type { DataOutput } from '../types/data-output.ts';
 import type { InternalKeyContext, NormalizedKey } from './internal-key-context.ts';
-import { keySerializer, readKeyInGroup } from './key-serializer.ts';
-import { entryWriteFailed, readEntryCount, throwChangesNotTracked, writeAfterRelease, writeChanges } from './keyed-state-table.ts';
+import { readKeyInGroup } from './key-serializer.ts';
+import { readEntryCount, throwChangesNotTracked, writeAfterRelease, writeChanges, writeEntry } from './keyed-state-table.ts';
 import type { KeyChanges } from './keyed-state-table.ts';
 import { VOID_NAMESPACE, VOID_NAMESPACE_ID, namespaceId, readNamespace, writeNamespace } from './namespace-id.ts';
 import { OriginalKeys } from './original-keys.ts';
@@ -416,12 +416,7 @@ class FrozenNamespacedStateTable<S> implements FrozenStateTable {
       out.writeVarUint(entries.size);
       for (const [normalizedKey, value] of entries) {
         const key = stateMap.originalKey(normalizedKey);
-        keySerializer.write(key, out);
-        try {
-          valueSerializer.write(value, out);
-        } catch (error) {
-          throw entryWriteFailed(key, error);
-        }
+        writeEntry(key, value, out, valueSerializer);
       }
     }
   }
