@@ -5,18 +5,14 @@
  * often each window fired and reports that at the end of input.
  */
 import {
-  CollectSink,
-  DataGeneratorSource,
   SlidingEventTimeWindows,
   TumblingEventTimeWindows,
-  Types,
-  WatermarkStrategy,
   defineJob,
   type Collector,
   type ProcessAllWindowFunctionContext,
   type TimeWindow,
 } from 'weir';
-import { CountFirings, FailOnce, FiredType, sumAndCount, tick, type Fired, type Tick } from './window-recovery-job.ts';
+import { FiredType, countFirings, failingTicks, sumAndCount, type Fired, type Tick } from './window-recovery-job.ts';
 
 export { tick, type Firings, type Tick } from './window-recovery-job.ts';
 
@@ -27,22 +23,7 @@ function report(kind: string) {
 }
 
 export const job = defineJob('window-all-recovery', (env, params) => {
-  env.enableCheckpointing(100);
-  env.getCheckpointConfig().setCheckpointStorage(params.getRequired('checkpoints'));
-  env.getConfig().setAutoWatermarkInterval(20);
-  const ticks = env
-    .fromSource(
-      new DataGeneratorSource(tick, {
-        count: params.getInt('count'),
-        recordsPerSecond: params.getNumber('rate'),
-        outputType: Types.object({ i: Types.number, key: Types.string, value: Types.number, time: Types.number }),
-      }),
-      WatermarkStrategy.forBoundedOutOfOrderness<Tick>(60).withTimestampAssigner((t) => t.time),
-      'ticks',
-    )
-    .uid('ticks')
-    .map(new FailOnce(params.getInt('fail-at')))
-    .uid('fail-once');
+  const ticks = failingTicks(env, params);
   const tumbling = ticks.windowAll(TumblingEventTimeWindows.of(500)).aggregate(sumAndCount, report('tumbling'), FiredType).uid('all-tumbling');
   const sliding = ticks.windowAll(SlidingEventTimeWindows.of(1000, 250)).aggregate(sumAndCount, report('sliding'), FiredType).uid('all-sliding');
   const processed = ticks
@@ -57,11 +38,5 @@ export const job = defineJob('window-all-recovery', (env, params) => {
       out.collect({ id: `process/all/${ctx.window().start}`, end: ctx.window().end, sum, count });
     }, FiredType)
     .uid('all-process');
-  tumbling
-    .union(sliding, processed)
-    .keyBy((fired) => fired.id)
-    .process(new CountFirings(), Types.object({ id: Types.string, end: Types.number, sum: Types.number, count: Types.number, fires: Types.number }))
-    .uid('count-firings')
-    .sinkTo(new CollectSink('all-firings'))
-    .uid('all-firings');
+  countFirings(tumbling.union(sliding, processed), 'all-firings');
 });

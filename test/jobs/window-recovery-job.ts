@@ -23,6 +23,9 @@ import {
   type OnTimerContext,
   type ProcessWindowFunctionContext,
   type TimeWindow,
+  type DataStream,
+  type JobParameters,
+  type StreamExecutionEnvironment,
   type ValueState,
 } from 'weir';
 
@@ -105,11 +108,15 @@ export class CountFirings extends KeyedProcessFunction<string, Fired, Firings> {
   }
 }
 
-export const job = defineJob('window-recovery', (env, params) => {
+/**
+ * The ticks both recovery jobs window, checkpointed every 100 ms into `--checkpoints`, through a map
+ * that throws once at record `--fail-at`.
+ */
+export function failingTicks(env: StreamExecutionEnvironment, params: JobParameters): DataStream<Tick> {
   env.enableCheckpointing(100);
   env.getCheckpointConfig().setCheckpointStorage(params.getRequired('checkpoints'));
   env.getConfig().setAutoWatermarkInterval(20);
-  const ticks = env
+  return env
     .fromSource(
       new DataGeneratorSource(tick, {
         count: params.getInt('count'),
@@ -121,16 +128,23 @@ export const job = defineJob('window-recovery', (env, params) => {
     )
     .uid('ticks')
     .map(new FailOnce(params.getInt('fail-at')))
-    .uid('fail-once')
-    .keyBy((t) => t.key);
+    .uid('fail-once');
+}
+
+/** Counts how often each window of `fired` fired, into the CollectSink `sink`. */
+export function countFirings(fired: DataStream<Fired>, sink: string): void {
+  fired
+    .keyBy((f) => f.id)
+    .process(new CountFirings(), Types.object({ id: Types.string, end: Types.number, sum: Types.number, count: Types.number, fires: Types.number }))
+    .uid('count-firings')
+    .sinkTo(new CollectSink(sink))
+    .uid(sink);
+}
+
+export const job = defineJob('window-recovery', (env, params) => {
+  const ticks = failingTicks(env, params).keyBy((t) => t.key);
   const tumbling = ticks.window(TumblingEventTimeWindows.of(TUMBLING_MS)).aggregate(sumAndCount, report('tumbling'), FiredType).uid('tumbling');
   const sliding = ticks.window(SlidingEventTimeWindows.of(SLIDING_SIZE_MS, SLIDING_SLIDE_MS)).aggregate(sumAndCount, report('sliding'), FiredType).uid('sliding');
   const sessions = ticks.window(EventTimeSessionWindows.withGap(SESSION_GAP_MS)).aggregate(sumAndCount, report('session'), FiredType).uid('sessions');
-  tumbling
-    .union(sliding, sessions)
-    .keyBy((fired) => fired.id)
-    .process(new CountFirings(), Types.object({ id: Types.string, end: Types.number, sum: Types.number, count: Types.number, fires: Types.number }))
-    .uid('count-firings')
-    .sinkTo(new CollectSink('firings'))
-    .uid('firings');
+  countFirings(tumbling.union(sliding, sessions), 'firings');
 });

@@ -5,10 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../core/clock.ts';
 import { Configuration } from '../core/configuration.ts';
 import { WeirError } from '../core/errors.ts';
-import { JobId, OperatorUid } from '../core/ids.ts';
 import { KeyGroupRange } from '../core/key-groups.ts';
 import { createJobGraph } from '../graph/job-graph.ts';
 import type { StreamNode } from '../graph/stream-graph.ts';
@@ -16,14 +14,14 @@ import { CollectionSource } from '../connectors/collection-source.ts';
 import type { Collector } from '../operators/functions.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
 import { OutputTag } from '../operators/output-tag.ts';
-import type { OneInputStreamOperator, Output, StreamOperatorContext } from '../operators/stream-operator.ts';
+import { testOperatorContext } from '../operators/operator-test-support.ts';
+import type { OneInputStreamOperator, Output } from '../operators/stream-operator.ts';
 import { ProcessAllWindowFunction, type ProcessAllWindowFunctionContext } from '../operators/windowing/process-all-window-function.ts';
 import { SlidingEventTimeWindows } from '../operators/windowing/sliding-event-time-windows.ts';
 import { TumblingEventTimeWindows } from '../operators/windowing/tumbling-event-time-windows.ts';
 import type { GlobalWindow, TimeWindow } from '../operators/windowing/window.ts';
 import type { AggregateFunction } from '../state/aggregate-function.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
-import { OperatorStateBackend } from '../state/operator-state-backend.ts';
 import { ValueStateDescriptor } from '../state/state-descriptors.ts';
 import { Types } from '../types/types.ts';
 import type { DataStream } from './data-stream.ts';
@@ -145,28 +143,10 @@ async function runOperator(env: StreamExecutionEnvironment, input: readonly Read
   const spec = node.payload;
   if (spec.kind !== 'one-input') throw new Error('expected a one-input operator');
   const keySelector = (node.inEdges[0]?.partitioner as { keySelector: (value: unknown) => string }).keySelector;
-  const clock = new ManualClock(0);
   const values: unknown[] = [];
   const late: unknown[] = [];
   const output: Output<unknown> = { collect: (value) => values.push(value), collectSide: (_tag, value) => late.push(value), emitWatermark: () => {}, emitWatermarkStatus: () => {} };
-  const context: StreamOperatorContext = {
-    name: node.name,
-    uid: OperatorUid('all'),
-    subtaskIndex: 0,
-    parallelism: 1,
-    maxParallelism: 128,
-    attemptNumber: 0,
-    description: `operator '${node.name}' (uid all) subtask 1/1`,
-    jobId: JobId('test'),
-    jobName: 'test',
-    jobParameters: {},
-    clock,
-    processingTimeService: { now: () => clock.now(), registerTimer: () => () => {} },
-    keyed: { keySelector, backend: new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 127), maxParallelism: 128 }) },
-    operatorState: new OperatorStateBackend({ operatorDescription: 'operator all' }),
-    restored: false,
-    sendEventToCoordinator: () => {},
-  };
+  const context = testOperatorContext({ name: node.name, uid: 'all', keyed: { keySelector, backend: new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 127), maxParallelism: 128 }) } });
   const operator = spec.factory(context, output) as OneInputStreamOperator<Reading, unknown>;
   await operator.open();
   let watermark = Number.NEGATIVE_INFINITY;

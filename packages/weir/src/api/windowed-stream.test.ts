@@ -5,13 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../core/clock.ts';
-import { CheckpointId, JobId, OperatorUid } from '../core/ids.ts';
 import { KeyGroupRange } from '../core/key-groups.ts';
-import { OperatorStateBackend } from '../state/operator-state-backend.ts';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.ts';
 import type { AggregateFunction } from '../state/aggregate-function.ts';
-import type { OneInputStreamOperator, Output, StreamOperatorContext } from '../operators/stream-operator.ts';
+import { snapshotBytes, testOperatorContext } from '../operators/operator-test-support.ts';
+import type { OneInputStreamOperator, Output } from '../operators/stream-operator.ts';
 import { CountEvictor } from '../operators/windowing/count-evictor.ts';
 import { CountTrigger } from '../operators/windowing/count-trigger.ts';
 import { EventTimeSessionWindows } from '../operators/windowing/event-time-session-windows.ts';
@@ -33,26 +31,8 @@ interface Event {
 const count: AggregateFunction<Event, number, number> = { createAccumulator: () => 0, add: (_e, n) => n + 1, getResult: (n) => n, merge: (a, b) => a + b };
 
 function instantiate(plan: WindowOperatorPlan<Event, unknown>, backend = new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 127), maxParallelism: 128 })): OneInputStreamOperator<Event, unknown> {
-  const clock = new ManualClock(0);
   const output: Output<unknown> = { collect: () => {}, collectSide: () => {}, emitWatermark: () => {}, emitWatermarkStatus: () => {} };
-  const context: StreamOperatorContext = {
-    name: 'window',
-    uid: OperatorUid('window'),
-    subtaskIndex: 0,
-    parallelism: 1,
-    maxParallelism: 128,
-    attemptNumber: 0,
-    description: "operator 'window' (uid window) subtask 1/1",
-    jobId: JobId('test'),
-    jobName: 'test',
-    jobParameters: {},
-    clock,
-    processingTimeService: { now: () => clock.now(), registerTimer: () => () => {} },
-    keyed: { keySelector: (value) => (value as Event).key, backend },
-    operatorState: new OperatorStateBackend({ operatorDescription: 'operator test' }),
-    restored: false,
-    sendEventToCoordinator: () => {},
-  };
+  const context = testOperatorContext({ keyed: { keySelector: (value) => (value as Event).key, backend } });
   return plan.factory(context, output);
 }
 
@@ -84,11 +64,7 @@ test('a job restored from WindowOperator state keeps WindowOperator, one restore
   const snapshotOf = (operator: (backend: HeapKeyedStateBackend) => OneInputStreamOperator<Event, unknown>): Uint8Array => {
     const backend = new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 127), maxParallelism: 128 });
     operator(backend).processElement({ key: 'a', time: 5 }, 5);
-    const snapshot = backend.snapshot(CheckpointId(1));
-    const writer = snapshot.writer();
-    while (!writer.step(Number.POSITIVE_INFINITY));
-    snapshot.release();
-    return Buffer.concat(writer.chunks());
+    return snapshotBytes(backend);
   };
   const restored = (bytes: Uint8Array): HeapKeyedStateBackend => {
     const backend = new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 127), maxParallelism: 128 });

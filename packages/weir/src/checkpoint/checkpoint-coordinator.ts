@@ -258,19 +258,14 @@ export class CheckpointCoordinator {
     }
     const result = pending.acknowledgeTask(task, states);
     switch (result) {
-      case 'SUCCESS':
-        this.#emit({
-          type: 'task-acknowledged',
-          checkpointId,
-          task,
-          acknowledgedAt: this.#options.clock.now(),
-          stateSize: handles.reduce((sum, h) => sum + h.size, 0),
-          // Without the files an incremental checkpoint links from the previous one: what this one wrote.
-          checkpointedSize: handles.reduce((sum, h) => sum + h.size, 0) - states.reduce((sum, { state }) => sum + (state.keyedState?.base ?? []).reduce((s, h) => s + h.size, 0), 0),
-          metrics,
-        });
+      case 'SUCCESS': {
+        const stateSize = handles.reduce((sum, h) => sum + h.size, 0);
+        // Without the files an incremental checkpoint links from the previous one: what this one wrote.
+        const linked = states.reduce((sum, { state }) => sum + (state.keyedState?.base ?? []).reduce((s, h) => s + h.size, 0), 0);
+        this.#emit({ type: 'task-acknowledged', checkpointId, task, acknowledgedAt: this.#options.clock.now(), stateSize, checkpointedSize: stateSize - linked, metrics });
         if (inFlight !== undefined && pending.isFullyAcknowledged()) this.#finalize(inFlight);
         break;
+      }
       case 'DISCARDED': {
         const recent = this.#recent.get(checkpointId);
         const directory = recent?.directory ?? inFlight?.location?.directory;

@@ -5,18 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../core/clock.ts';
-import { CheckpointId, JobId, OperatorUid } from '../../core/ids.ts';
 import { KeyGroupRange, keyGroupOf, keyGroupRangeForSubtask, type Key } from '../../core/key-groups.ts';
 import { NO_TIMESTAMP } from '../../core/stream-element.ts';
 import type { AggregateFunction, ReduceFunction } from '../../state/aggregate-function.ts';
 import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.ts';
-import { OperatorStateBackend } from '../../state/operator-state-backend.ts';
 import { AggregatingStateDescriptor, ReducingStateDescriptor, ValueStateDescriptor } from '../../state/state-descriptors.ts';
 import { Types } from '../../types/types.ts';
 import type { Collector } from '../functions.ts';
 import { OutputTag } from '../output-tag.ts';
-import type { KeyedContext, OneInputStreamOperator, Output, ProcessingTimeService, StreamOperatorContext } from '../stream-operator.ts';
+import type { KeyedContext, OneInputStreamOperator, Output, StreamOperatorContext } from '../stream-operator.ts';
 import { singleValueWindowFunction, type InternalWindowFunction } from './internal-window-function.ts';
 import { ProcessWindowFunction, type ProcessWindowFunctionContext } from './process-window-function.ts';
 import { SlidingEventTimeWindows } from './sliding-event-time-windows.ts';
@@ -27,39 +24,12 @@ import { TumblingProcessingTimeWindows } from './tumbling-processing-time-window
 import type { TimeWindow, Window } from './window.ts';
 import type { WindowAssigner } from './window-assigner.ts';
 import { WindowOperator, type WindowContentsDescriptor } from './window-operator.ts';
+import { ManualTimeService, snapshotBytes, testOperatorContext } from '../operator-test-support.ts';
 
 interface Event {
   readonly key: string;
   readonly value: number;
   readonly time: number;
-}
-
-/** A processing-time service on a manual clock: timers fire when the test advances it. */
-class ManualTimeService implements ProcessingTimeService {
-  readonly clock = new ManualClock(1_000_000);
-  #timers: { time: number; callback: (time: number) => void; cancelled: boolean }[] = [];
-
-  now(): number {
-    return this.clock.now();
-  }
-
-  registerTimer(time: number, callback: (time: number) => void): () => void {
-    const timer = { time, callback, cancelled: false };
-    this.#timers.push(timer);
-    return () => {
-      timer.cancelled = true;
-    };
-  }
-
-  advanceTo(time: number): void {
-    this.clock.set(time);
-    for (;;) {
-      const due = this.#timers.filter((t) => !t.cancelled && t.time <= time).sort((a, b) => a.time - b.time)[0];
-      if (due === undefined) return;
-      due.cancelled = true;
-      due.callback(due.time);
-    }
-  }
 }
 
 /** [key, start, end, sum, count] of a fired window, stamped with its timestamp. */
@@ -88,24 +58,7 @@ class Harness {
       emitWatermarkStatus: () => {},
     };
     const keyed: KeyedContext = { keySelector: (value) => (value as Event).key, backend: this.backend };
-    const context: StreamOperatorContext = {
-      name: 'window',
-      uid: OperatorUid('window'),
-      subtaskIndex: 0,
-      parallelism: 1,
-      maxParallelism: 128,
-      attemptNumber: 0,
-      description: "operator 'window' (uid window) subtask 1/1",
-      jobId: JobId('test'),
-      jobName: 'test',
-      jobParameters: {},
-      clock: this.time.clock,
-      processingTimeService: this.time,
-      keyed,
-      operatorState: new OperatorStateBackend({ operatorDescription: 'operator test' }),
-      restored: options.restoreFrom !== undefined,
-      sendEventToCoordinator: () => {},
-    };
+    const context = testOperatorContext({ keyed, time: this.time, restored: options.restoreFrom !== undefined });
     this.operator = create(context, output, keyed);
   }
 
@@ -123,12 +76,7 @@ class Harness {
   }
 
   snapshot(): Uint8Array {
-    const snapshot = this.backend.snapshot(CheckpointId(1));
-    const writer = snapshot.writer();
-    while (!writer.step(Number.POSITIVE_INFINITY));
-    const bytes = Buffer.concat(writer.chunks());
-    snapshot.release();
-    return bytes;
+    return snapshotBytes(this.backend);
   }
 
   /** What fired, each with its window; a window ends right after the timestamp of what it emitted. */

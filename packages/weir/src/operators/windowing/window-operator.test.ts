@@ -5,19 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../core/clock.ts';
-import { CheckpointId, JobId, OperatorUid } from '../../core/ids.ts';
 import { KeyGroupRange, type Key } from '../../core/key-groups.ts';
 import { NO_TIMESTAMP } from '../../core/stream-element.ts';
 import { HeapKeyedStateBackend } from '../../state/heap-keyed-state-backend.ts';
-import { OperatorStateBackend } from '../../state/operator-state-backend.ts';
 import { ReducingStateDescriptor, ListStateDescriptor, AggregatingStateDescriptor, ValueStateDescriptor } from '../../state/state-descriptors.ts';
 import type { AggregateFunction } from '../../state/aggregate-function.ts';
 import { Types } from '../../types/types.ts';
 import type { Collector } from '../functions.ts';
 import { ProcessWindowFunction, type ProcessWindowFunctionContext } from './process-window-function.ts';
 import { OutputTag } from '../output-tag.ts';
-import type { Output, ProcessingTimeService, StreamOperatorContext } from '../stream-operator.ts';
+import type { Output, StreamOperatorContext } from '../stream-operator.ts';
 import { CountEvictor } from './count-evictor.ts';
 import { CountTrigger } from './count-trigger.ts';
 import { EventTimeSessionWindows } from './event-time-session-windows.ts';
@@ -30,39 +27,12 @@ import { TumblingProcessingTimeWindows } from './tumbling-processing-time-window
 import type { TimeWindow, Window } from './window.ts';
 import type { WindowAssigner } from './window-assigner.ts';
 import { WindowOperator, type WindowOperatorOptions } from './window-operator.ts';
+import { ManualTimeService, snapshotBytes, testOperatorContext } from '../operator-test-support.ts';
 
 interface Event {
   readonly key: string;
   readonly value: number;
   readonly time: number;
-}
-
-/** A processing-time service on a manual clock: timers fire when the test advances it. */
-class ManualTimeService implements ProcessingTimeService {
-  readonly clock = new ManualClock(1_000_000);
-  #timers: { time: number; callback: (time: number) => void; cancelled: boolean }[] = [];
-
-  now(): number {
-    return this.clock.now();
-  }
-
-  registerTimer(time: number, callback: (time: number) => void): () => void {
-    const timer = { time, callback, cancelled: false };
-    this.#timers.push(timer);
-    return () => {
-      timer.cancelled = true;
-    };
-  }
-
-  advanceTo(time: number): void {
-    this.clock.set(time);
-    for (;;) {
-      const due = this.#timers.filter((t) => !t.cancelled && t.time <= time).sort((a, b) => a.time - b.time)[0];
-      if (due === undefined) return;
-      due.cancelled = true;
-      due.callback(due.time);
-    }
-  }
 }
 
 interface Emitted<R> {
@@ -93,24 +63,7 @@ class Harness<R> {
       emitWatermark: (timestamp) => this.watermarks.push(timestamp),
       emitWatermarkStatus: () => {},
     };
-    const context: StreamOperatorContext = {
-      name: 'window',
-      uid: OperatorUid('window'),
-      subtaskIndex: 0,
-      parallelism: 1,
-      maxParallelism: 128,
-      attemptNumber: 0,
-      description: "operator 'window' (uid window) subtask 1/1",
-      jobId: JobId('test'),
-      jobName: 'test',
-      jobParameters: {},
-      clock: time.clock,
-      processingTimeService: time,
-      keyed: { keySelector: (value) => (value as Event).key, backend: this.backend },
-      operatorState: new OperatorStateBackend({ operatorDescription: 'operator test' }),
-      restored: restoreFrom !== undefined,
-      sendEventToCoordinator: () => {},
-    };
+    const context = testOperatorContext({ keyed: { keySelector: (value) => (value as Event).key, backend: this.backend }, time, restored: restoreFrom !== undefined });
     this.operator = new WindowOperator(options, context, output, context.keyed as NonNullable<StreamOperatorContext['keyed']>);
   }
 
@@ -128,12 +81,7 @@ class Harness<R> {
   }
 
   snapshot(): Uint8Array {
-    const snapshot = this.backend.snapshot(CheckpointId(1));
-    const writer = snapshot.writer();
-    while (!writer.step(Number.POSITIVE_INFINITY));
-    const bytes = Buffer.concat(writer.chunks());
-    snapshot.release();
-    return bytes;
+    return snapshotBytes(this.backend);
   }
 }
 
