@@ -43,7 +43,7 @@ export const LATE_SLIDING_SIZE_MS = 300;
 export const LATE_SLIDING_SLIDE_MS = 100;
 
 /** A watermark after every record (punctuated), so which records are late is fixed by the input order. */
-function punctuated(): WatermarkStrategy<Reading> {
+export function punctuated(): WatermarkStrategy<Reading> {
   return WatermarkStrategy.forGenerator<Reading>(() => {
     let max = Number.NEGATIVE_INFINITY;
     return {

@@ -22,6 +22,7 @@ import {
   type TimeWindow,
 } from 'weir';
 import { BOUND_MS, RECORDS, ReadingType, reading, sumAndCount, type Reading } from './window-jobs.ts';
+import { ALLOWED_LATENESS_MS, LATE_WINDOW_MS, punctuated } from './event-time-jobs.ts';
 
 /** What an all-window reports: its span, the sum and count of its records and the watermark when it fired. */
 export interface AllWindowResult {
@@ -147,23 +148,7 @@ export const LATE_INPUT: readonly Reading[] = Array.from({ length: 4000 }, (_, i
   value: randomInt(62, i, 10),
   time: i * 10 - (randomInt(63, i, 10) === 0 ? randomInt(64, i, 600) : 0),
 }));
-export const LATE_WINDOW_MS = 200;
-export const ALLOWED_LATENESS_MS = 150;
-export const LATE_BOUND_MS = 20;
-
-/** A watermark after every record (punctuated), so which records are late is fixed by the input order. */
-function punctuated(): WatermarkStrategy<Reading> {
-  return WatermarkStrategy.forGenerator<Reading>(() => {
-    let max = Number.NEGATIVE_INFINITY;
-    return {
-      onEvent: (_r, timestamp, output) => {
-        max = Math.max(max, timestamp);
-        output.emitWatermark(max - LATE_BOUND_MS - 1);
-      },
-      onPeriodicEmit: () => {},
-    };
-  }).withTimestampAssigner((r) => r.time);
-}
+export { ALLOWED_LATENESS_MS, LATE_BOUND_MS, LATE_WINDOW_MS } from './event-time-jobs.ts';
 
 function late(env: StreamExecutionEnvironment): void {
   const lateTag = new OutputTag<Reading>('late', ReadingType);
