@@ -9,7 +9,7 @@ import { WeirError } from '../core/errors.ts';
 import type { CheckpointId, JobId } from '../core/ids.ts';
 import { END_OF_INPUT, type CheckpointBarrier } from '../core/stream-element.ts';
 import type { CheckpointMetrics } from '../checkpoint/checkpoint-metrics.ts';
-import type { KeyedStateSnapshot } from '../state/keyed-state-snapshot.ts';
+import { snapshotPieces, type KeyedStateSnapshot } from '../state/keyed-state-snapshot.ts';
 import type { OperatorStateSnapshot } from '../state/operator-state-backend.ts';
 import type { ChainedOperator, JobVertex } from '../graph/job-graph.ts';
 import type { OperatorSpec } from '../operators/operator-spec.ts';
@@ -132,6 +132,8 @@ export abstract class StreamTask implements Runnable {
   #startedAt = 0;
   /** Incremental checkpoints: each keyed operator's snapshots since its last full one, by uid. */
   readonly #keyedChains = new Map<string, KeyedSnapshotChain>();
+  /** Per checkpoint acknowledged and not yet ended, its snapshots' pooled pieces, which the JobManager reads. */
+  readonly #piecesInFlight = new Map<CheckpointId, Uint8Array[]>();
 
   constructor(options: StreamTaskOptions) {
     this.options = options;
@@ -354,6 +356,8 @@ export abstract class StreamTask implements Runnable {
             const writer = part.keyed.writer();
             while (!writer.step(performance.now() + ASYNC_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
             const chunks = writer.chunks();
+            const pooled = chunks.filter((chunk) => snapshotPieces.owns(chunk));
+            if (pooled.length > 0) this.#piecesInFlight.set(barrier.checkpointId, [...(this.#piecesInFlight.get(barrier.checkpointId) ?? []), ...pooled]);
             keyed = { chunks, keyGroupStart: part.range.start, keyGroupEnd: part.range.end, base: part.base };
             if (part.base !== undefined) this.#keyedChains.get(part.uid)?.written(barrier.checkpointId, chunks.reduce((sum, chunk) => sum + chunk.length, 0));
           }
@@ -416,13 +420,29 @@ export abstract class StreamTask implements Runnable {
 
   /** Checkpoint n (and every lower one) is complete: tell the listening functions and writers. */
   notifyCheckpointComplete(checkpointId: CheckpointId): void {
+    this.#releasePieces(checkpointId, true);
     this.#notifyListeners(checkpointId, true);
   }
 
   /** Checkpoint n was aborted (subclasses also stop aligning for it). */
   notifyCheckpointAborted(checkpointId: CheckpointId): void {
+    this.#releasePieces(checkpointId, false);
     this.#breakKeyedChains(checkpointId);
     this.#notifyListeners(checkpointId, false);
+  }
+
+  /**
+   * The pooled snapshot pieces of checkpoint n, and of older ones, are no longer this task's to track.
+   * Only those of n completing go back to the pool: the JobManager wrote them before it completed n.
+   * The others may still be read by a write of an aborted checkpoint, and are left to the garbage
+   * collector.
+   */
+  #releasePieces(checkpointId: CheckpointId, complete: boolean): void {
+    for (const [id, pieces] of this.#piecesInFlight) {
+      if (id > checkpointId) continue;
+      if (id === checkpointId && complete) snapshotPieces.recycle(pieces);
+      this.#piecesInFlight.delete(id);
+    }
   }
 
   /** A keyed snapshot of `checkpointId` may not be stored: the next snapshot of a chain through it is full. */

@@ -17,6 +17,7 @@ import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
 import { HeapTimerQueue } from './heap-timer-queue.ts';
 import { keySerializer } from './key-serializer.ts';
 import { KeyedStateSnapshotReader } from './keyed-state-snapshot.ts';
+import { SnapshotPiecePool } from './snapshot-piece-pool.ts';
 import { VOID_NAMESPACE, namespaceId, readNamespace } from './namespace-id.ts';
 import {
   AggregatingStateDescriptor,
@@ -688,6 +689,62 @@ describe('schema evolution on restore', () => {
 });
 
 describe('a large snapshot', () => {
+  test("is written in a pool's shared buffers, which a later snapshot reuses once they are given back", () => {
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const events = backend.getState(descriptors.events);
+    const reference = new Map<string, string[]>();
+    const next = random(47);
+    const fill = (round: number): void => {
+      // about 9 MB each round: two pieces or more
+      for (let i = 0; i < 4500; i++) {
+        const key = `user-${i}`;
+        const elements = Array.from({ length: 1 + Math.floor(next() * 6) }, (_, j) => `${round}-${i}-${j}-${'y'.repeat(Math.floor(next() * 1000))}`);
+        backend.setCurrentKey(key);
+        events.update(elements);
+        reference.set(key, elements);
+      }
+    };
+    const written = (id: number, pool: SnapshotPiecePool): Uint8Array[] => {
+      const snapshot = backend.snapshot(CheckpointId(id));
+      const writer = snapshot.writer(pool);
+      while (!writer.step(performance.now() + 1));
+      snapshot.release();
+      return writer.chunks();
+    };
+    const restoresReference = (chunks: Uint8Array[]): void => {
+      const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+      restored.restore([Buffer.concat(chunks)]);
+      const restoredEvents = restored.getState(descriptors.events);
+      for (const [key, elements] of reference) {
+        restored.setCurrentKey(key);
+        assert.deepEqual([...restoredEvents.get()], elements, key);
+      }
+    };
+
+    const pool = new SnapshotPiecePool(5 * 1024 * 1024, 8);
+    fill(1);
+    const first = written(1, pool);
+    const shared = first.filter((chunk) => pool.owns(chunk));
+    assert.ok(shared.length >= 1, 'pieces after the first go into pooled buffers');
+    for (const chunk of shared) assert.ok(chunk.buffer instanceof SharedArrayBuffer);
+    restoresReference(first);
+
+    pool.recycle(first);
+    assert.equal(pool.freeCount, shared.length);
+    fill(2);
+    const second = written(2, pool);
+    const reused = new Set(shared.map((chunk) => chunk.buffer));
+    assert.ok(second.filter((chunk) => reused.has(chunk.buffer)).length >= Math.min(shared.length, 2), 'the second snapshot is written in the buffers given back');
+    restoresReference(second);
+
+    // Without free buffers and at its bound, the pool gives none, and pieces get buffers of their own.
+    const full = new SnapshotPiecePool(5 * 1024 * 1024, 0);
+    const own = written(3, full);
+    assert.ok(own.length >= 3);
+    for (const chunk of own) assert.ok(chunk.buffer instanceof ArrayBuffer && chunk.byteOffset === 0);
+    restoresReference(own);
+  });
+
   test('comes in pieces of whole key groups, each starting a buffer of its own, that restore exactly as one file', () => {
     const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
     const events = backend.getState(descriptors.events);

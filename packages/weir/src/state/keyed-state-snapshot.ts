@@ -50,6 +50,7 @@ import { KEY_SERIALIZER_ID, keySerializer } from './key-serializer.ts';
 import { writeNamespace } from './namespace-id.ts';
 import { parseStateMetaInfo, parseTimerQueueMetaInfo } from './state-meta-info.ts';
 import type { ResolvedStateSerializers, StateMetaInfo, TimerQueueMetaInfo } from './state-meta-info.ts';
+import { SnapshotPiecePool } from './snapshot-piece-pool.ts';
 import type { FrozenStateTable } from './state-table.ts';
 
 /** 'WKSS' (weir keyed state snapshot). */
@@ -61,6 +62,12 @@ const INITIAL_CAPACITY = 64 * 1024;
 const PIECE_BYTES = 4 * 1024 * 1024;
 /** A new piece's buffer: room for PIECE_BYTES and the key group that passes it, mostly. */
 const PIECE_CAPACITY = 5 * 1024 * 1024;
+
+/**
+ * This thread's reusable piece buffers (up to 240 MB): a task gives them back with `recycle` once
+ * the checkpoint that carried them is complete.
+ */
+export const snapshotPieces = new SnapshotPiecePool(PIECE_CAPACITY, 48);
 
 /** A full snapshot holds every entry; a delta the entries changed since the previous changes snapshot. */
 export type KeyedStateSnapshotKind = 'full' | 'delta';
@@ -139,7 +146,7 @@ export class KeyedStateSnapshot {
 
   /** The snapshot's bytes in the format above. Throws CHECKPOINT_FAILED for a value its serializer rejects. */
   write(): Uint8Array {
-    const writer = this.writer();
+    const writer = this.writer(snapshotPieces);
     writer.step(Number.POSITIVE_INFINITY);
     const chunks = writer.chunks();
     const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
@@ -148,6 +155,7 @@ export class KeyedStateSnapshot {
       bytes.set(chunk, offset);
       offset += chunk.length;
     }
+    snapshotPieces.recycle(chunks);
     return bytes;
   }
 
@@ -155,11 +163,12 @@ export class KeyedStateSnapshot {
    * Writes the snapshot a few key groups at a time: `step(deadline)` writes key groups until
    * `performance.now()` passes `deadline` and says whether it is done; `chunks()` then returns the
    * result as consecutive pieces (the header, then the data in pieces of whole key groups, each
-   * the start of an ArrayBuffer of its own), so that a large state is neither copied as it grows
-   * nor joined at the end. A task interleaves the steps with processing, so a large state never
-   * stalls it.
+   * the start of a buffer of its own), so that a large state is neither copied as it grows nor
+   * joined at the end. A task interleaves the steps with processing, so a large state never stalls
+   * it. The pieces are written in buffers of `pool` where it has them (SharedArrayBuffers, which
+   * another thread reads without a copy or a transfer), else in ArrayBuffers of their own.
    */
-  writer(): { step(deadline: number): boolean; chunks(): Uint8Array[] } {
+  writer(pool: SnapshotPiecePool = snapshotPieces): { step(deadline: number): boolean; chunks(): Uint8Array[] } {
     if (this.released) {
       throw new WeirError('INTERNAL', `snapshot of checkpoint ${this.checkpointId} of ${this.operatorDescription} was written after release()`, {
         hint: 'this is a bug in the task runtime: write a snapshot before releasing it; please report it',
@@ -167,7 +176,8 @@ export class KeyedStateSnapshot {
     }
     const range = this.keyGroupRange;
     const sectionCount = this.states.length + this.timerQueues.length;
-    const data = new DataOutput(INITIAL_CAPACITY);
+    // A free pooled buffer costs nothing; a snapshot that may stay small does not grow the pool.
+    const data = new DataOutput(pool.takeFree() ?? INITIAL_CAPACITY);
     // The data written so far in earlier pieces, before `data`'s.
     const pieces: Uint8Array[] = [];
     let piecesLength = 0;
@@ -202,7 +212,7 @@ export class KeyedStateSnapshot {
         }
         checksums[index] = crc32(data.view().subarray(keyGroupStart));
         if (data.position >= PIECE_BYTES) {
-          const piece = data.detach(PIECE_CAPACITY);
+          const piece = data.detach(pool.take() ?? PIECE_CAPACITY);
           pieces.push(piece);
           piecesLength += piece.length;
         }

@@ -171,3 +171,27 @@ test('ensureCapacity makes room for the requested bytes after the current positi
   out.ensureCapacity(1000);
   assert.ok(out.capacity >= out.position + 1000);
 });
+
+test('a given buffer is written in place, left behind when it fills up, and detach goes on in the next one given', () => {
+  const given = new Uint8Array(new SharedArrayBuffer(8));
+  const out = new DataOutput(given);
+  out.writeUint32(0xdeadbeef);
+  assert.deepEqual([...given.subarray(0, 4)], [0xef, 0xbe, 0xad, 0xde], 'written into the given memory');
+  const next = new Uint8Array(new SharedArrayBuffer(64));
+  const first = out.detach(next);
+  assert.equal(first.buffer, given.buffer);
+  assert.deepEqual([...first], [0xef, 0xbe, 0xad, 0xde]);
+  out.writeString('written after detach');
+  assert.equal(out.view().buffer, next.buffer, 'goes on in the buffer given to detach');
+  out.writeString('x'.repeat(100));
+  assert.notEqual(out.view().buffer, next.buffer, 'a full given buffer is replaced by a larger one of its own');
+  const input = new DataInput(out.view());
+  assert.equal(input.readString(), 'written after detach');
+  assert.equal(input.readString(), 'x'.repeat(100));
+});
+
+test('an empty given buffer grows on the first write', () => {
+  const out = new DataOutput(new Uint8Array(0));
+  out.writeFloat64(2.5);
+  assert.equal(new DataInput(out.view()).readFloat64(), 2.5);
+});

@@ -55,11 +55,13 @@ export class DataOutput {
   private dv: DataView;
   private pos: number;
 
-  /** @param initialCapacity bytes to allocate up front; the buffer doubles whenever it is full. */
-  constructor(initialCapacity: number = INITIAL_CAPACITY) {
-    checkInteger('initialCapacity', initialCapacity, 1, 2 ** 31, 'DataOutput');
-    // allocUnsafeSlow: an own ArrayBuffer, never a slice of Node's shared pool, so the bytes can be transferred.
-    this.buf = Buffer.allocUnsafeSlow(Math.max(16, initialCapacity));
+  /**
+   * @param initial bytes to allocate up front, or a buffer to write into (not copied; it is left
+   * behind if it fills up); the buffer doubles whenever it is full.
+   */
+  constructor(initial: number | Uint8Array = INITIAL_CAPACITY) {
+    if (typeof initial === 'number') checkInteger('initialCapacity', initial, 1, 2 ** 31, 'DataOutput');
+    this.buf = bufferOf(initial);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = 0;
   }
@@ -246,13 +248,14 @@ export class DataOutput {
   }
 
   /**
-   * Hands over the bytes written so far without copying, and goes on in a fresh buffer of
-   * `capacity` bytes at position 0. The result views the start of an ArrayBuffer of its own (longer
-   * than the bytes when the buffer was not full), so it can be transferred to another thread.
+   * Hands over the bytes written so far without copying, and goes on at position 0 in a fresh buffer
+   * of `next` bytes, or in the buffer `next`. The result views the start of the buffer it was
+   * written in (longer than the bytes when it was not full): one of its own, which can be
+   * transferred to another thread, unless it was given.
    */
-  detach(capacity: number = this.buf.length): Uint8Array {
+  detach(next: number | Uint8Array = this.buf.length): Uint8Array {
     const bytes = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafeSlow(Math.max(16, capacity));
+    this.buf = bufferOf(next);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = 0;
     return bytes;
@@ -260,11 +263,18 @@ export class DataOutput {
 
   private grow(bytes: number): void {
     const needed = this.pos + bytes;
-    let size = this.buf.length * 2;
+    let size = Math.max(16, this.buf.length * 2);
     while (size < needed) size *= 2;
     const next = Buffer.allocUnsafeSlow(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
     this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
+}
+
+/** A buffer of `capacity` bytes, or a Buffer over the given bytes. */
+function bufferOf(capacityOrBytes: number | Uint8Array): Buffer {
+  if (typeof capacityOrBytes !== 'number') return Buffer.from(capacityOrBytes.buffer, capacityOrBytes.byteOffset, capacityOrBytes.byteLength);
+  // allocUnsafeSlow: an own ArrayBuffer, never a slice of Node's shared pool, so the bytes can be transferred.
+  return Buffer.allocUnsafeSlow(Math.max(16, capacityOrBytes));
 }
