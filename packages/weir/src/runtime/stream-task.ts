@@ -357,7 +357,7 @@ export abstract class StreamTask implements Runnable {
             while (!writer.step(performance.now() + ASYNC_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
             const chunks = writer.chunks();
             const pooled = chunks.filter((chunk) => snapshotPieces.owns(chunk));
-            if (pooled.length > 0) this.#piecesInFlight.set(barrier.checkpointId, [...(this.#piecesInFlight.get(barrier.checkpointId) ?? []), ...pooled]);
+            if (pooled.length > 0) this.#piecesInFlight.set(barrier.checkpointId, (this.#piecesInFlight.get(barrier.checkpointId) ?? []).concat(pooled));
             keyed = { chunks, keyGroupStart: part.range.start, keyGroupEnd: part.range.end, base: part.base };
             if (part.base !== undefined) this.#keyedChains.get(part.uid)?.written(barrier.checkpointId, chunks.reduce((sum, chunk) => sum + chunk.length, 0));
           }

@@ -146,7 +146,7 @@ export class KeyedStateSnapshot {
 
   /** The snapshot's bytes in the format above. Throws CHECKPOINT_FAILED for a value its serializer rejects. */
   write(): Uint8Array {
-    const writer = this.writer(snapshotPieces);
+    const writer = this.writer();
     writer.step(Number.POSITIVE_INFINITY);
     const chunks = writer.chunks();
     const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));

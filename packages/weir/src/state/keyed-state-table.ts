@@ -274,21 +274,40 @@ export class KeyedStateTable<S> implements StateTable<S> {
   }
 }
 
-/** A `KeyedStateTable`'s maps as a full snapshot froze them. */
-class FrozenKeyedStateTable<S> implements FrozenStateTable {
-  private readonly name: string;
-  private stateMaps: readonly (StateMap<S> | undefined)[] | undefined;
-  private readonly onRelease: () => void;
+/**
+ * What a snapshot of one state froze (`T`), held until `release()`, which tells the table once.
+ * Writing after it is the runtime's bug and throws.
+ */
+export abstract class FrozenParts<T> implements FrozenStateTable {
+  #frozen: T | undefined;
 
-  constructor(name: string, stateMaps: readonly (StateMap<S> | undefined)[], onRelease: () => void) {
-    this.name = name;
-    this.stateMaps = stateMaps;
-    this.onRelease = onRelease;
+  constructor(
+    private readonly name: string,
+    frozen: T,
+    private readonly onRelease: () => void,
+  ) {
+    this.#frozen = frozen;
   }
 
+  abstract writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void;
+
+  /** The frozen parts, for `writeKeyGroup`. */
+  protected frozen(): T {
+    if (this.#frozen === undefined) throw writeAfterRelease(this.name);
+    return this.#frozen;
+  }
+
+  release(): void {
+    if (this.#frozen === undefined) return;
+    this.#frozen = undefined;
+    this.onRelease();
+  }
+}
+
+/** A `KeyedStateTable`'s maps as a full snapshot froze them. */
+class FrozenKeyedStateTable<S> extends FrozenParts<readonly (StateMap<S> | undefined)[]> {
   writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void {
-    if (this.stateMaps === undefined) throw writeAfterRelease(this.name);
-    const stateMap = this.stateMaps[keyGroupIndex];
+    const stateMap = this.frozen()[keyGroupIndex];
     if (stateMap === undefined) {
       out.writeVarUint(0);
       return;
@@ -301,30 +320,13 @@ class FrozenKeyedStateTable<S> implements FrozenStateTable {
       writeEntry(key, value, out, valueSerializer);
     }
   }
-
-  release(): void {
-    if (this.stateMaps === undefined) return;
-    this.stateMaps = undefined;
-    this.onRelease();
-  }
 }
 
 /** The changes a delta snapshot of a `KeyedStateTable` took: per key group, the values written last. */
-class FrozenKeyedDelta<S> implements FrozenStateTable {
-  private readonly name: string;
-  private changes: readonly (ValueChanges<S> | undefined)[] | undefined;
-  private readonly onRelease: () => void;
-
-  constructor(name: string, changes: readonly (ValueChanges<S> | undefined)[], onRelease: () => void) {
-    this.name = name;
-    this.changes = changes;
-    this.onRelease = onRelease;
-  }
-
+class FrozenKeyedDelta<S> extends FrozenParts<readonly (ValueChanges<S> | undefined)[]> {
   /** The delta section of one key group (see `writeChanges`), from the recorded values alone. */
   writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void {
-    if (this.changes === undefined) throw writeAfterRelease(this.name);
-    const changed = this.changes[keyGroupIndex];
+    const changed = this.frozen()[keyGroupIndex];
     if (changed === undefined || changed.size === 0) {
       out.writeVarUint(0);
       out.writeVarUint(0);
@@ -341,12 +343,6 @@ class FrozenKeyedDelta<S> implements FrozenStateTable {
     }
     out.writeVarUint(removals);
     if (removals > 0) for (const [normalizedKey, value] of changed) if (value === REMOVED) keySerializer.write(denormalizeKey(normalizedKey), out);
-  }
-
-  release(): void {
-    if (this.changes === undefined) return;
-    this.changes = undefined;
-    this.onRelease();
   }
 }
 

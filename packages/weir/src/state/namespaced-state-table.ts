@@ -13,7 +13,7 @@ import type { DataInput } from '../types/data-input.ts';
 import type { DataOutput } from '../types/data-output.ts';
 import type { InternalKeyContext, NormalizedKey } from './internal-key-context.ts';
 import { readKeyInGroup } from './key-serializer.ts';
-import { readEntryCount, throwChangesNotTracked, writeAfterRelease, writeChanges, writeEntry } from './keyed-state-table.ts';
+import { FrozenParts, readEntryCount, throwChangesNotTracked, writeChanges, writeEntry } from './keyed-state-table.ts';
 import type { KeyChanges } from './keyed-state-table.ts';
 import { VOID_NAMESPACE, VOID_NAMESPACE_ID, namespaceId, readNamespace, writeNamespace } from './namespace-id.ts';
 import { OriginalKeys } from './original-keys.ts';
@@ -379,22 +379,16 @@ export class NamespacedStateTable<S> implements StateTable<S> {
 }
 
 /** A `NamespacedStateTable`'s maps as one snapshot froze them, and for a delta the changes it holds. */
-class FrozenNamespacedStateTable<S> implements FrozenStateTable {
-  private readonly name: string;
-  private stateMaps: readonly (NamespacedStateMap<S> | undefined)[] | undefined;
+class FrozenNamespacedStateTable<S> extends FrozenParts<readonly (NamespacedStateMap<S> | undefined)[]> {
   private readonly changes: readonly (KeyGroupChanges | undefined)[] | undefined;
-  private readonly onRelease: () => void;
 
   constructor(name: string, stateMaps: readonly (NamespacedStateMap<S> | undefined)[], changes: readonly (KeyGroupChanges | undefined)[] | undefined, onRelease: () => void) {
-    this.name = name;
-    this.stateMaps = stateMaps;
+    super(name, stateMaps, onRelease);
     this.changes = changes;
-    this.onRelease = onRelease;
   }
 
   writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void {
-    if (this.stateMaps === undefined) throw writeAfterRelease(this.name);
-    const stateMap = this.stateMaps[keyGroupIndex];
+    const stateMap = this.frozen()[keyGroupIndex];
     if (this.changes !== undefined) {
       const changed = this.changes[keyGroupIndex];
       out.writeVarUint(changed?.size ?? 0);
@@ -419,12 +413,6 @@ class FrozenNamespacedStateTable<S> implements FrozenStateTable {
         writeEntry(key, value, out, valueSerializer);
       }
     }
-  }
-
-  release(): void {
-    if (this.stateMaps === undefined) return;
-    this.stateMaps = undefined;
-    this.onRelease();
   }
 }
 
