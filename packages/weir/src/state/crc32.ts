@@ -17,10 +17,13 @@ for (let n = 0; n < 256; n++) {
   TABLE[n] = c;
 }
 
-/** The CRC-32 of `bytes`, as an unsigned 32-bit integer. */
-export function crc32(bytes: Uint8Array): number {
-  if (native !== undefined) return native(bytes) >>> 0;
-  let crc = -1;
+/**
+ * The CRC-32 of `bytes`, as an unsigned 32-bit integer; given the CRC-32 of the bytes before them as
+ * `previous`, that of the whole, so a range in several pieces is checked piece by piece.
+ */
+export function crc32(bytes: Uint8Array, previous = 0): number {
+  if (native !== undefined) return native(bytes, previous) >>> 0;
+  let crc = ~previous;
   for (let i = 0; i < bytes.length; i++) crc = (TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;
 }

@@ -16,7 +16,7 @@ import type { AggregateFunction } from './aggregate-function.ts';
 import { HeapKeyedStateBackend } from './heap-keyed-state-backend.ts';
 import { HeapTimerQueue } from './heap-timer-queue.ts';
 import { keySerializer } from './key-serializer.ts';
-import { KeyedStateSnapshotReader } from './keyed-state-snapshot.ts';
+import { KeyedStateSnapshotReader, snapshotPieces } from './keyed-state-snapshot.ts';
 import { SnapshotPiecePool } from './snapshot-piece-pool.ts';
 import { VOID_NAMESPACE, namespaceId, readNamespace } from './namespace-id.ts';
 import {
@@ -745,7 +745,7 @@ describe('a large snapshot', () => {
     restoresReference(own);
   });
 
-  test('comes in pieces of whole key groups, each starting a buffer of its own, that restore exactly as one file', () => {
+  test('comes in pieces, each the start of a buffer no larger than a pool piece, that restore exactly as one file', () => {
     const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
     const events = backend.getState(descriptors.events);
     const reference = new Map<string, string[]>();
@@ -766,6 +766,8 @@ describe('a large snapshot', () => {
     assert.ok(chunks.length >= 3, `${chunks.length} pieces`);
     for (const chunk of chunks) assert.equal(chunk.byteOffset, 0, 'a piece that does not start its buffer cannot be transferred alone');
     assert.equal(new Set(chunks.map((chunk) => chunk.buffer)).size, chunks.length, 'two pieces share a buffer');
+    // no entry here is larger than a piece, so no buffer grew past one
+    for (const chunk of chunks) assert.ok(chunk.buffer.byteLength <= snapshotPieces.pieceBytes, `a buffer of ${chunk.buffer.byteLength} bytes`);
 
     const restored = new HeapKeyedStateBackend({ keyGroupRange: new KeyGroupRange(0, 63), maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
     restored.restore([Buffer.concat(chunks)]);
@@ -779,6 +781,45 @@ describe('a large snapshot', () => {
       assert.deepEqual([...restoredEvents.get()], reference.get(refId(key)));
     }
     assert.ok(owned > 0);
+  });
+  test('with a key group larger than a piece, checks it across pieces, and a damaged piece fails the restore', () => {
+    const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    const events = backend.getState(descriptors.events);
+    const reference = new Map<string, string[]>();
+    const next = random(53);
+    // about 8 MB in key group 5 alone: it spans at least two pieces of a pool of 2 MB pieces
+    for (let i = 0; reference.size < 2000; i++) {
+      const key = `user-${i}`;
+      if (keyGroupOf(key, MAX_PARALLELISM) !== 5) continue;
+      const elements = Array.from({ length: 1 + Math.floor(next() * 6) }, (_, j) => `${i}-${j}-${'z'.repeat(Math.floor(next() * 1500))}`);
+      backend.setCurrentKey(key);
+      events.update(elements);
+      reference.set(key, elements);
+    }
+    const pool = new SnapshotPiecePool(2 * 1024 * 1024, 16);
+    const snapshot = backend.snapshot(CheckpointId(1));
+    const writer = snapshot.writer(pool);
+    while (!writer.step(performance.now() + 1));
+    const chunks = writer.chunks();
+    snapshot.release();
+    const pooled = chunks.filter((chunk) => pool.owns(chunk));
+    assert.ok(pooled.length >= 3, `${pooled.length} pooled pieces`);
+    for (const chunk of pooled) assert.ok(chunk.length > pool.pieceBytes / 2, `a pooled piece of ${chunk.length} bytes is mostly empty`);
+
+    const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    restored.restore([Buffer.concat(chunks)]);
+    const restoredEvents = restored.getState(descriptors.events);
+    for (const [key, elements] of reference) {
+      restored.setCurrentKey(key);
+      assert.deepEqual([...restoredEvents.get()], elements, key);
+    }
+
+    // one byte changed in the middle of a piece after the first: the key group's checksum covers it
+    const damaged = Buffer.concat(chunks);
+    const at = (chunks[0] as Uint8Array).length + (chunks[1] as Uint8Array).length + 1000;
+    damaged[at] = (damaged[at] as number) ^ 0xff;
+    const again = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+    expectError(() => again.restore([damaged]), 'CHECKPOINT_CORRUPT', 'key group 5');
   });
 });
 

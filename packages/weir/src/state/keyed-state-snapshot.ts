@@ -58,9 +58,7 @@ const MAGIC = [0x57, 0x4b, 0x53, 0x53] as const;
 /** The format this module writes and reads; a restore refuses others. */
 export const KEYED_STATE_SNAPSHOT_VERSION = 1;
 const INITIAL_CAPACITY = 64 * 1024;
-/** The data goes into a new piece once the current one holds this much (at a key group's end). */
-const PIECE_BYTES = 4 * 1024 * 1024;
-/** A new piece's buffer: room for PIECE_BYTES and the key group that passes it, mostly. */
+/** A piece's buffer: the data goes on in a new piece, between two entries, when one is full. */
 const PIECE_CAPACITY = 5 * 1024 * 1024;
 
 /**
@@ -162,7 +160,7 @@ export class KeyedStateSnapshot {
   /**
    * Writes the snapshot a few key groups at a time: `step(deadline)` writes key groups until
    * `performance.now()` passes `deadline` and says whether it is done; `chunks()` then returns the
-   * result as consecutive pieces (the header, then the data in pieces of whole key groups, each
+   * result as consecutive pieces (the header, then the data in pieces that end between entries, each
    * the start of a buffer of its own), so that a large state is neither copied as it grows nor
    * joined at the end. A task interleaves the steps with processing, so a large state never stalls
    * it. The pieces are written in buffers of `pool` where it has them (SharedArrayBuffers, which
@@ -181,6 +179,17 @@ export class KeyedStateSnapshot {
     // The data written so far in earlier pieces, before `data`'s.
     const pieces: Uint8Array[] = [];
     let piecesLength = 0;
+    // The current key group: where it starts, and the checksum of its bytes in earlier pieces.
+    let keyGroupStart = 0;
+    let checksum = 0;
+    data.writeInPieces({
+      next: (bytes) => (bytes <= PIECE_CAPACITY ? pool.take() : undefined) ?? new Uint8Array(Math.max(PIECE_CAPACITY, bytes)),
+      full: (piece) => {
+        checksum = crc32(piece.subarray(Math.max(0, keyGroupStart - piecesLength)), checksum);
+        pieces.push(piece);
+        piecesLength += piece.length;
+      },
+    });
     const offsets: number[] = [];
     const checksums = new Uint32Array(range.size);
     const lengths = new Uint32Array(range.size * sectionCount);
@@ -189,8 +198,10 @@ export class KeyedStateSnapshot {
       for (; next < range.size; next++) {
         if (next > 0 && performance.now() > deadline) return false;
         const index = next;
-        const keyGroupStart = data.position;
-        offsets.push(piecesLength + keyGroupStart);
+        data.boundary();
+        keyGroupStart = data.position;
+        checksum = 0;
+        offsets.push(keyGroupStart);
         let section = index * sectionCount;
         for (const state of this.states) {
           const start = data.position;
@@ -210,12 +221,7 @@ export class KeyedStateSnapshot {
           }
           lengths[section++] = data.position - start;
         }
-        checksums[index] = crc32(data.view().subarray(keyGroupStart));
-        if (data.position >= PIECE_BYTES) {
-          const piece = data.detach(pool.take() ?? PIECE_CAPACITY);
-          pieces.push(piece);
-          piecesLength += piece.length;
-        }
+        checksums[index] = crc32(data.view().subarray(Math.max(0, keyGroupStart - piecesLength)), checksum);
       }
       return true;
     };
@@ -228,7 +234,7 @@ export class KeyedStateSnapshot {
         // only for deltas, so a full snapshot reads as one to any weir version
         ...(this.kind === 'delta' ? { kind: this.kind } : {}),
       };
-      const dataLength = piecesLength + data.position;
+      const dataLength = data.position;
       const head = new DataOutput(1024 + range.size * (16 + 4 * sectionCount));
       for (const byte of MAGIC) head.writeUint8(byte);
       head.writeUint8(KEYED_STATE_SNAPSHOT_VERSION);
@@ -274,6 +280,7 @@ function writeTimers(queue: SnapshotTimerQueue, keyGroupIndex: number, out: Data
   const namespaceSerializer = queue.namespace;
   out.writeVarUint(timers.length);
   for (const timer of timers) {
+    out.boundary();
     out.writeFloat64(timer.timestamp);
     keySerializer.write(timer.key, out);
     writeNamespace(timer.namespace, namespaceSerializer, out);

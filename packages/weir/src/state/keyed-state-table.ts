@@ -373,6 +373,7 @@ export function writeChanges(changed: KeyChanges | undefined, entries: ReadonlyM
 
 /** Writes one entry, the key and then its value; CHECKPOINT_FAILED naming the key when the value's serializer rejects it. */
 export function writeEntry(key: Key, value: unknown, out: DataOutput, valueSerializer: TypeSerializer<unknown>): void {
+  out.boundary();
   keySerializer.write(key, out);
   try {
     valueSerializer.write(value, out);

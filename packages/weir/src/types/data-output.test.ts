@@ -1,6 +1,6 @@
 /** @module Tests for DataOutput, with Node's own Buffer encoding as the reference. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WeirError } from '../core/errors.ts';
 import { DataInput } from './data-input.ts';
 import { DataOutput } from './data-output.ts';
@@ -172,24 +172,109 @@ test('ensureCapacity makes room for the requested bytes after the current positi
   assert.ok(out.capacity >= out.position + 1000);
 });
 
-test('a given buffer is written in place, left behind when it fills up, and detach goes on in the next one given', () => {
+test('a given buffer is written in place, and left behind for a larger one of its own when it fills up', () => {
   const given = new Uint8Array(new SharedArrayBuffer(8));
   const out = new DataOutput(given);
   out.writeUint32(0xdeadbeef);
   assert.deepEqual([...given.subarray(0, 4)], [0xef, 0xbe, 0xad, 0xde], 'written into the given memory');
-  const next = new Uint8Array(new SharedArrayBuffer(64));
-  const first = out.detach(next);
-  assert.equal(first.buffer, given.buffer);
-  assert.deepEqual([...first], [0xef, 0xbe, 0xad, 0xde]);
-  out.writeString('written after detach');
-  assert.equal(out.view().buffer, next.buffer, 'goes on in the buffer given to detach');
   out.writeString('x'.repeat(100));
-  assert.notEqual(out.view().buffer, next.buffer, 'a full given buffer is replaced by a larger one of its own');
+  assert.notEqual(out.view().buffer, given.buffer);
   const input = new DataInput(out.view());
-  assert.equal(input.readString(), 'written after detach');
+  assert.equal(input.readUint32(), 0xdeadbeef);
   assert.equal(input.readString(), 'x'.repeat(100));
 });
 
+describe('written in pieces', () => {
+  /** Values of varied sizes, each after a boundary, as a keyed snapshot writes its entries. */
+  const values = Array.from({ length: 400 }, (_, i) => `${i}:${'v'.repeat((i * 37) % 90)}`);
+
+  function inPieces(pieceBytes: number): { out: DataOutput; pieces: Uint8Array[]; asked: number[] } {
+    const pieces: Uint8Array[] = [];
+    const asked: number[] = [];
+    const out = new DataOutput(new Uint8Array(new SharedArrayBuffer(pieceBytes)));
+    out.writeInPieces({
+      full: (piece) => pieces.push(piece),
+      next: (bytes) => {
+        asked.push(bytes);
+        return new Uint8Array(new SharedArrayBuffer(Math.max(pieceBytes, bytes)));
+      },
+    });
+    return { out, pieces, asked };
+  }
+
+  test('hands over full buffers at the last boundary, never splitting a value, and reads back as one', () => {
+    const { out, pieces } = inPieces(512);
+    for (const value of values) {
+      out.boundary();
+      out.writeString(value);
+      out.writeFloat64(value.length);
+    }
+    pieces.push(out.view());
+    assert.ok(pieces.length > 10, `${pieces.length} pieces`);
+    for (const piece of pieces) {
+      assert.equal(piece.byteOffset, 0, 'each piece starts its buffer');
+      assert.equal(piece.buffer.byteLength, 512, 'no buffer grew');
+      // each piece holds whole values: it reads alone
+      const input = new DataInput(piece);
+      while (input.remaining > 0) {
+        const text = input.readString();
+        assert.equal(input.readFloat64(), text.length);
+      }
+    }
+    const whole = new DataInput(Buffer.concat(pieces));
+    for (const value of values) {
+      assert.equal(whole.readString(), value);
+      assert.equal(whole.readFloat64(), value.length);
+    }
+    assert.equal(out.position, Buffer.concat(pieces).length, 'the position counts the bytes handed over');
+  });
+
+  test('a value larger than a piece grows its buffer, and the next piece is asked for room enough', () => {
+    const { out, pieces, asked } = inPieces(64);
+    out.boundary();
+    out.writeString('a'.repeat(10));
+    out.boundary();
+    out.writeString('b'.repeat(300));
+    assert.equal(pieces.length, 1, 'the first value went on its own');
+    assert.ok((asked[0] as number) >= 302, `asked for ${String(asked[0])} bytes, fewer than the value takes`);
+    out.boundary();
+    out.writeString('c');
+    pieces.push(out.view());
+    const whole = new DataInput(Buffer.concat(pieces));
+    assert.deepEqual([whole.readString(), whole.readString(), whole.readString()], ['a'.repeat(10), 'b'.repeat(300), 'c']);
+  });
+
+  test('rewinds within the current piece, and refuses to rewind into one handed over', () => {
+    const { out, pieces } = inPieces(32);
+    out.boundary();
+    out.writeFloat64(1);
+    out.writeFloat64(2);
+    out.writeFloat64(3);
+    const start = out.position;
+    out.boundary();
+    out.writeFloat64(4);
+    out.writeFloat64(5);
+    assert.equal(pieces.length, 1);
+    out.rewind(start);
+    out.writeFloat64(6);
+    pieces.push(out.view());
+    const whole = new DataInput(Buffer.concat(pieces));
+    assert.deepEqual([1, 2, 3, 6].map(() => whole.readFloat64()), [1, 2, 3, 6]);
+    assert.throws(() => out.rewind(8), (error: unknown) => error instanceof WeirError && /handed over/.test(error.message));
+  });
+
+  test('a sink that gives less room than asked is a bug, reported as one', () => {
+    const out = new DataOutput(new Uint8Array(16));
+    out.writeInPieces({ full: () => undefined, next: () => new Uint8Array(4) });
+    out.boundary();
+    out.writeFloat64(1);
+    out.boundary();
+    assert.throws(
+      () => out.writeString('x'.repeat(40)),
+      (error: unknown) => error instanceof WeirError && error.code === 'INTERNAL' && /PieceSink/.test(error.hint ?? ''),
+    );
+  });
+});
 test('an empty given buffer grows on the first write', () => {
   const out = new DataOutput(new Uint8Array(0));
   out.writeFloat64(2.5);

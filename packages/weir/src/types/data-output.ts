@@ -32,6 +32,17 @@ const utf8Write: (buf: Buffer, value: string, offset: number, length: number) =>
     ? (buf, value, offset, length) => (buf as Utf8WritableBuffer).utf8Write(value, offset, length)
     : (buf, value, offset, length) => buf.write(value, offset, length, 'utf8');
 
+/**
+ * Where a {@link DataOutput} written in pieces puts each full buffer and finds the next, so that a
+ * large output is neither copied as it grows nor joined at the end.
+ */
+export interface PieceSink {
+  /** A finished piece: a view of the start of its buffer, which the output does not write again. */
+  full(piece: Uint8Array): void;
+  /** A buffer for the next piece, with room for at least `bytes` bytes. */
+  next(bytes: number): Uint8Array;
+}
+
 /** The first byte of an encoded bigint (see {@link DataOutput.writeBigInt64}); shared with DataInput. */
 export const BigIntTag = { int64: 0, positive: 1, negative: 2 } as const;
 
@@ -53,7 +64,13 @@ export class DataOutput {
   // Plain fields assigned in the constructor keep every instance on one hidden class (monomorphic calls).
   private buf: Buffer;
   private dv: DataView;
+  /** The write position in `buf`. */
   private pos: number;
+  /** In pieces: the bytes handed to `sink` before `buf`'s. */
+  private base: number;
+  /** In pieces: where in `buf` the current piece may end (see `boundary`); 0 for nowhere yet. */
+  private boundaryPos: number;
+  private sink: PieceSink | undefined;
 
   /**
    * @param initial bytes to allocate up front, or a buffer to write into (not copied; it is left
@@ -64,11 +81,14 @@ export class DataOutput {
     this.buf = bufferOf(initial);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.pos = 0;
+    this.base = 0;
+    this.boundaryPos = 0;
+    this.sink = undefined;
   }
 
-  /** Number of bytes written so far. */
+  /** Number of bytes written so far (in pieces, those handed over included). */
   get position(): number {
-    return this.pos;
+    return this.base + this.pos;
   }
 
   /** Bytes that can be written before the buffer has to grow. */
@@ -76,9 +96,29 @@ export class DataOutput {
     return this.buf.length;
   }
 
-  /** Forgets everything written, keeping the memory for reuse. */
+  /** Forgets everything written, keeping the current buffer for reuse. */
   reset(): void {
     this.pos = 0;
+    this.base = 0;
+    this.boundaryPos = 0;
+  }
+
+  /**
+   * Writes from now on in pieces: when the buffer is full, the bytes up to the last `boundary()` go
+   * to `sink` as a piece and the rest moves to the start of the buffer `sink` gives next. Without a
+   * boundary in the buffer, it grows as usual. `view()` then shows the current piece.
+   */
+  writeInPieces(sink: PieceSink): void {
+    this.sink = sink;
+    this.boundaryPos = 0;
+  }
+
+  /**
+   * Marks where a piece may end: between values, so that a value (which its serializer may rewind)
+   * is never split between pieces. A no-op unless the output is written in pieces.
+   */
+  boundary(): void {
+    this.boundaryPos = this.pos;
   }
 
   /**
@@ -86,10 +126,12 @@ export class DataOutput {
    * that abandons a partly written value and writes it another way.
    */
   rewind(position: number): void {
-    if (!Number.isInteger(position) || position < 0 || position > this.pos) {
-      throw new WeirError('SERIALIZATION_FAILED', `cannot rewind DataOutput to position ${position}: only 0 to ${this.pos} were written`);
+    if (!Number.isInteger(position) || position < this.base || position > this.base + this.pos) {
+      const written = this.base === 0 ? `only 0 to ${this.pos} were written` : `the bytes before ${this.base} were handed over as pieces`;
+      throw new WeirError('SERIALIZATION_FAILED', `cannot rewind DataOutput to position ${position}: ${written}`);
     }
-    this.pos = position;
+    this.pos = position - this.base;
+    if (this.boundaryPos > this.pos) this.boundaryPos = this.pos;
   }
 
   /** Makes room for at least `bytes` more bytes after the current position. */
@@ -235,33 +277,37 @@ export class DataOutput {
     this.pos += bytes.length;
   }
 
-  /** A copy of the bytes written so far, which stays valid after `reset()`. */
+  /** A copy of the bytes written so far (in pieces, those of the current one), which stays valid after `reset()`. */
   toUint8Array(): Uint8Array {
     const copy = new Uint8Array(this.pos);
     copy.set(this.buf.subarray(0, this.pos));
     return copy;
   }
 
-  /** The bytes written so far without copying; invalid after the next write, `reset()` or growth. */
+  /** The bytes written so far (in pieces, those of the current one) without copying; invalid after the next write, `reset()` or growth. */
   view(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
 
-  /**
-   * Hands over the bytes written so far without copying, and goes on at position 0 in a fresh buffer
-   * of `next` bytes, or in the buffer `next`. The result views the start of the buffer it was
-   * written in (longer than the bytes when it was not full): one of its own, which can be
-   * transferred to another thread, unless it was given.
-   */
-  detach(next: number | Uint8Array = this.buf.length): Uint8Array {
-    const bytes = this.buf.subarray(0, this.pos);
-    this.buf = bufferOf(next);
-    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
-    this.pos = 0;
-    return bytes;
-  }
-
   private grow(bytes: number): void {
+    const sink = this.sink;
+    if (sink !== undefined && this.boundaryPos > 0) {
+      const carried = this.pos - this.boundaryPos;
+      const next = bufferOf(sink.next(carried + bytes));
+      if (next.length < carried + bytes) {
+        throw new WeirError('INTERNAL', `a piece buffer of ${next.length} bytes was given where ${carried + bytes} were asked for`, {
+          hint: 'this is a bug: a PieceSink must give buffers of at least the bytes asked for; please report it',
+        });
+      }
+      this.buf.copy(next, 0, this.boundaryPos, this.pos);
+      sink.full(this.buf.subarray(0, this.boundaryPos));
+      this.base += this.boundaryPos;
+      this.boundaryPos = 0;
+      this.pos = carried;
+      this.buf = next;
+      this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
+      return;
+    }
     const needed = this.pos + bytes;
     let size = Math.max(16, this.buf.length * 2);
     while (size < needed) size *= 2;
