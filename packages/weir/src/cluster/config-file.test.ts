@@ -67,5 +67,5 @@ test('network buffer settings are read with their units and checked against thei
   const limits = channelLimitsFrom(Configuration.fromEntries(loaded.entries));
   assert.equal(limits.buffersPerChannel, 2);
   assert.equal(limits.maxBatchBytes, 64 * 1024);
-  assert.throws(() => loadConfigFile(file('huge.yaml', 'taskmanager.memory.segment-size: 1 gb\n')), /taskmanager\.memory\.segment-size.*accepted: a size from 256 b to 16 mb/);
+  assert.throws(() => loadConfigFile(file('huge.yaml', 'taskmanager.memory.segment-size: 1 gb\n')), /taskmanager\.memory\.segment-size.*accepted: a memory size from 256 b to 16 mb/);
 });

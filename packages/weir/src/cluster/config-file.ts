@@ -13,11 +13,12 @@ import { EXECUTION_OPTIONS } from '../api/execution-options.ts';
 import { RESTART_OPTIONS } from './restart-strategy-options.ts';
 import { NETWORK_OPTIONS } from './network-options.ts';
 import { REST_OPTIONS } from './rest-options.ts';
+import { SLOT_MEMORY_OPTIONS } from './slot-memory-options.ts';
 
 export const CONFIG_FILE_NAME = 'weir.yaml';
 
 /** Every option weir reads; other keys in weir.yaml are reported as unknown. */
-export const KNOWN_OPTIONS = [...EXECUTION_OPTIONS, ...CHECKPOINTING_OPTIONS, ...RESTART_OPTIONS, ...NETWORK_OPTIONS, ...REST_OPTIONS];
+export const KNOWN_OPTIONS = [...EXECUTION_OPTIONS, ...CHECKPOINTING_OPTIONS, ...RESTART_OPTIONS, ...NETWORK_OPTIONS, ...SLOT_MEMORY_OPTIONS, ...REST_OPTIONS];
 
 export interface LoadedConfigFile {
   /** The file read, or undefined when there is none. */

@@ -4,7 +4,7 @@
  * MessagePort to every other slot, collects task reports and operator events, and tears every
  * worker down on the first failure so nothing hangs.
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { WeirError, describeCause, errorFromData } from '../core/errors.ts';
 import { newJobId, type JobId } from '../core/ids.ts';
 import { createConsoleLogger, logLevelFromEnv, type Logger } from '../core/logger.ts';
@@ -20,6 +20,7 @@ import type { FromWorker, SlotDeployment, ToWorker } from './worker-protocol.ts'
 import { JobCheckpointing } from './job-checkpointing.ts';
 import { JobSavepoints, type StopWithSavepointOptions, type TriggerSavepointOptions } from './job-savepoints.ts';
 import { channelLimitsFrom } from './network-options.ts';
+import { slotResourceLimits } from './slot-memory-options.ts';
 import type { ChannelLimits } from '../runtime/channels.ts';
 import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy } from './restart-backoff-time-strategy.ts';
 import { Configuration } from '../core/configuration.ts';
@@ -100,7 +101,8 @@ export class MiniCluster {
     // Slots start while the job loads: a worker spends most of its start-up loading the engine, which
     // does not depend on the job, so both overlap (as a TaskManager's slots exist before a job comes).
     const expectedSlots = submission.parallelism ?? defaultParallelism();
-    const started = Array.from({ length: expectedSlots }, (_, slot) => startSlotWorker(slot));
+    const limits = slotResourceLimits(Configuration.fromEntries(submission.configuration ?? {}));
+    const started = Array.from({ length: expectedSlots }, (_, slot) => startSlotWorker(slot, limits));
     let loaded;
     try {
       loaded = await loadJob(submission);
@@ -133,8 +135,18 @@ export class MiniCluster {
   }
 }
 
-function startSlotWorker(slot: number): Worker {
-  return new Worker(WORKER_ENTRY, { name: `weir slot ${slot}` });
+function startSlotWorker(slot: number, resourceLimits: ResourceLimits): Worker {
+  return new Worker(WORKER_ENTRY, { name: `weir slot ${slot}`, resourceLimits });
+}
+
+/** The error for a slot's worker thread that failed, with what to do when its heap was full. */
+function workerCrashed(slot: number, error: Error): WeirError {
+  const outOfMemory = (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+  return new WeirError('WORKER_CRASHED', `the worker thread of slot ${slot} crashed: ${describeCause(error)}`, {
+    cause: error,
+    retriable: true,
+    ...(outOfMemory ? { hint: "the slot's state and objects outgrew its heap: raise 'taskmanager.memory.task.heap.size', or raise the parallelism so each slot holds less" } : {}),
+  });
 }
 
 /** Runs a job module to completion in local mode and returns its result. */
@@ -183,6 +195,8 @@ class LocalJobRun implements JobClient {
   readonly #checkpointConfig: CheckpointConfigData;
   readonly #restartStrategy: RestartBackoffTimeStrategy;
   readonly #channelLimits: ChannelLimits;
+  /** The worker threads' memory limits (taskmanager.memory.*), for the slots of later attempts. */
+  readonly #slotLimits: ResourceLimits;
   /** The state the current attempt starts from. */
   #restore: { ref: CompletedCheckpointRef; state: RestoredJobState } | undefined;
   /** 0 for the first run, incremented by every restart. */
@@ -206,6 +220,7 @@ class LocalJobRun implements JobClient {
     this.#restore = restore;
     const configuration = Configuration.fromEntries(submission.configuration ?? {});
     this.#channelLimits = channelLimitsFrom(configuration);
+    this.#slotLimits = slotResourceLimits(configuration);
     this.#failoverStrategy = readFailoverStrategy(configuration);
     this.#regions = computePipelinedRegions(graph);
     this.#regionAttempts = this.#regions.map(() => 0);
@@ -366,7 +381,7 @@ class LocalJobRun implements JobClient {
     const prestarted = this.#started.splice(0);
     for (const spare of prestarted.splice(numSlots)) void spare.terminate();
     for (let slot = 0; slot < numSlots; slot++) {
-      const worker = prestarted[slot] ?? startSlotWorker(slot);
+      const worker = prestarted[slot] ?? startSlotWorker(slot, this.#slotLimits);
       this.#workers.push(worker);
       // Messages of an earlier attempt's workers (still draining while they are terminated) are ignored.
       worker.on('message', (message: FromWorker) => {
@@ -374,7 +389,7 @@ class LocalJobRun implements JobClient {
       });
       worker.on('error', (error) => {
         if (attempt === this.#attempt) {
-          this.#fail(new WeirError('WORKER_CRASHED', `the worker thread of slot ${slot} crashed: ${describeCause(error)}`, { cause: error, retriable: true }));
+          this.#fail(workerCrashed(slot, error));
         }
       });
       worker.on('exit', (code) => {

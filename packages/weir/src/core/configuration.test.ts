@@ -10,8 +10,11 @@ import {
   durationOption,
   enumOption,
   formatDuration,
+  formatMemorySize,
   intOption,
+  memorySizeOption,
   parseDuration,
+  parseMemorySize,
   stringOption,
 } from './configuration.ts';
 import { WeirError } from './errors.ts';
@@ -64,6 +67,33 @@ test('malformed or fractional durations are not durations', () => {
   for (const raw of ['', 'ten seconds', '10 fortnights', '-5 s', '1.5 s', 1.5, -1, '10 s 5', '1500 us', true, null]) {
     assert.equal(parseDuration(raw), undefined, `parsing ${String(raw)}`);
   }
+});
+
+test('memory sizes are read like Flink MemorySize: a number and an optional unit, bytes by default', () => {
+  const KB = 1024;
+  const MB = 1024 * KB;
+  const cases: [unknown, number][] = [
+    [4096, 4096],
+    ['4096', 4096],
+    ['256 b', 256],
+    ['300bytes', 300],
+    ['32 kb', 32 * KB],
+    ['32k', 32 * KB],
+    ['2 kibibytes', 2 * KB],
+    ['192 MB', 192 * MB],
+    ['64m', 64 * MB],
+    ['1 gb', 1024 * MB],
+    ['  2 G ', 2048 * MB],
+  ];
+  for (const [raw, expected] of cases) assert.equal(parseMemorySize(raw), expected, `parsing ${String(raw)}`);
+  for (const raw of ['', 'lots', '1.5 mb', '-1 kb', '10 tb', 1.5, true, null]) assert.equal(parseMemorySize(raw), undefined, `parsing ${String(raw)}`);
+  assert.deepEqual([32 * KB, 192 * MB, 2048 * MB, 1000].map(formatMemorySize), ['32 kb', '192 mb', '2 gb', '1000 b']);
+
+  const young = memorySizeOption({ key: 'a.young', defaultValue: 192 * MB, description: 'young', min: 16 * MB, max: 4096 * MB });
+  assert.equal(new Configuration().get(young), 192 * MB);
+  assert.equal(new Configuration().set(young, '64 mb').get(young), 64 * MB);
+  assertConfigInvalid(() => new Configuration().set(young, '8 mb').get(young), "'a.young'", '8 mb is out of range', 'from 16 mb to 4 gb');
+  assertConfigInvalid(() => new Configuration().set(young, 'big').get(young), "'a.young'", "'32 kb', '192 mb'");
 });
 
 test('formatDuration picks the largest whole unit', () => {

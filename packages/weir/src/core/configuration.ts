@@ -128,6 +128,68 @@ export function durationOption<D extends number | undefined>(
   });
 }
 
+// Flink's MemorySize labels, lower-cased; every unit is a power of 1024.
+const MEMORY_UNITS: ReadonlyMap<string, number> = new Map(
+  (
+    [
+      [1, ['', 'b', 'bytes']],
+      [1024, ['k', 'kb', 'kibibytes']],
+      [1024 ** 2, ['m', 'mb', 'mebibytes']],
+      [1024 ** 3, ['g', 'gb', 'gibibytes']],
+    ] as const
+  ).flatMap(([factor, labels]) => labels.map((label) => [label, factor] as const)),
+);
+
+/**
+ * Parses a memory size into bytes the way Flink's `MemorySize.parse` does: a non-negative integer
+ * followed by an optional unit (`b`, `kb`, `mb`, `gb` or their short and long forms; bytes when
+ * absent), whitespace allowed between them. A number is taken as bytes. Returns undefined when `raw`
+ * is not a memory size.
+ */
+export function parseMemorySize(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) && raw >= 0 ? raw : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const match = /^(\d+)\s*(\S*)$/u.exec(raw.trim());
+  if (match === null) return undefined;
+  const factor = MEMORY_UNITS.get((match[2] ?? '').toLowerCase());
+  const bytes = factor === undefined ? Number.NaN : Number(match[1]) * factor;
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/** Formats bytes the way a user would write them back (`'32 kb'`, `'192 mb'`, `'1000 b'`). */
+export function formatMemorySize(bytes: number): string {
+  for (const [factor, label] of [
+    [1024 ** 3, 'gb'],
+    [1024 ** 2, 'mb'],
+    [1024, 'kb'],
+  ] as const) {
+    if (bytes !== 0 && bytes % factor === 0) return `${bytes / factor} ${label}`;
+  }
+  return `${bytes} b`;
+}
+
+/**
+ * A memory size in bytes within [min, max], accepting numbers (bytes) and Flink memory size strings.
+ *
+ * @example
+ * const segment = memorySizeOption({ key: 'taskmanager.memory.segment-size', defaultValue: 32 * 1024, description: '...' });
+ * new Configuration().set(segment, '64 kb'); // read as 65536
+ */
+export function memorySizeOption<D extends number | undefined>(
+  spec: ConfigOptionSpec<D> & { readonly min?: number; readonly max?: number },
+): ConfigOption<number | D> {
+  const min = spec.min ?? 0;
+  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
+  const bounds = max < Number.MAX_SAFE_INTEGER ? ` from ${formatMemorySize(min)} to ${formatMemorySize(max)}` : min > 0 ? ` of at least ${formatMemorySize(min)}` : '';
+  const accepted = `a memory size${bounds}: bytes as a number, or a string like '32 kb', '192 mb', '1 gb'`;
+  return option<number | D>(spec, accepted, (raw, key) => {
+    const bytes = parseMemorySize(raw);
+    if (bytes === undefined) invalidConfigValue(key, raw, accepted);
+    if (bytes < min || bytes > max) invalidConfigValue(key, raw, accepted, `${formatMemorySize(bytes)} is out of range`);
+    return bytes;
+  });
+}
+
 /** An integer within [min, max], accepting numbers and decimal strings (`'3'`). */
 export function intOption<D extends number | undefined>(
   spec: ConfigOptionSpec<D> & { readonly min?: number; readonly max?: number },
