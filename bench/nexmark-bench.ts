@@ -240,6 +240,8 @@ function checkpointFields(stats: CheckpointStatsSnapshot | undefined): BenchFiel
   return {
     checkpoints: stats?.counts.completed ?? 0,
     checkpointsFailed: stats?.counts.failed ?? 0,
+    // why the latest one failed, so that a failure in a long run can be followed up
+    checkpointLastFailure: stats?.latest.failed === null || stats?.latest.failed === undefined ? null : `${stats.latest.failed.failureReason ?? '?'}: ${stats.latest.failed.failureMessage ?? ''}`,
     checkpointP50Ms: percentile(durations, 50),
     checkpointP99Ms: percentile(durations, 99),
     checkpointSyncP99Ms: percentile(
@@ -347,6 +349,7 @@ export const nexmarkBench: Bench = {
           checkpointRatioTarget: checkpointRatio >= CHECKPOINT_RATIO_TARGET ? 'met' : 'NOT MET',
           checkpoints: checkpointed['checkpoints'] ?? null,
           checkpointsFailed: checkpointed['checkpointsFailed'] ?? null,
+          checkpointLastFailure: checkpointed['checkpointLastFailure'] ?? null,
           checkpointP50Ms: checkpointed['checkpointP50Ms'] ?? null,
           checkpointP99Ms: checkpointed['checkpointP99Ms'] ?? null,
           checkpointSyncP99Ms: checkpointed['checkpointSyncP99Ms'] ?? null,

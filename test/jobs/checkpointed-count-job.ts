@@ -1,6 +1,8 @@
 /**
  * @module A keyed count with checkpoints every 100 ms into `--checkpoints`, retained on cancellation:
  * DataGen (rate-limited, so the job lives long enough to checkpoint) -> keyBy -> sum -> upsert sink.
+ * `--keys` sets how many keys the ticks spread over (KEYS by default): with about as many keys as
+ * ticks, the state grows with new keys instead of rewriting the same ones.
  */
 import { CollectSink, DataGeneratorSource, Types, defineJob, randomInt } from 'weir';
 
@@ -11,8 +13,8 @@ export interface Tick {
   readonly n: number;
 }
 
-export function tick(i: number): Tick {
-  return { key: `k${randomInt(21, i, KEYS)}`, n: 1 };
+export function tick(i: number, keys = KEYS): Tick {
+  return { key: `k${randomInt(21, i, keys)}`, n: 1 };
 }
 
 export const job = defineJob('checkpointed-count', (env, params) => {
@@ -22,7 +24,7 @@ export const job = defineJob('checkpointed-count', (env, params) => {
   env.getCheckpointConfig().setNumRetainedCheckpoints(2);
   env
     .fromSource(
-      new DataGeneratorSource(tick, {
+      new DataGeneratorSource((i) => tick(i, params.getInt('keys', KEYS)), {
         count: params.getInt('count'),
         recordsPerSecond: params.getNumber('rate'),
         outputType: Types.object({ key: Types.string, n: Types.number }),

@@ -66,3 +66,22 @@ test('without incremental checkpoints the file keeps its plain name and has no b
   assert.equal(handle.path, 'count-1-keyed');
   assert.equal(handle.base, undefined);
 });
+
+test('changes that build on the chain before an aborted checkpoint link the files of that chain', async () => {
+  const storage = new MemoryCheckpointStorage();
+  const chains = new KeyedFileChains();
+  const contents = ['full', 'changes 2', 'changes 3, aborted'];
+  const locations = [];
+  for (const [i, text] of contents.entries()) {
+    const location = await storage.initializeLocation('job', i + 1);
+    locations.push(location);
+    await chains.write(storage, location, i + 1, owner, { chunks: [bytesOf(text)], ...range, base: Array.from({ length: i }, (_, j) => j + 1) });
+  }
+  await storage.discard(locations[2]?.directory ?? ''); // checkpoint 3 aborted after its file was stored
+  const location4 = await storage.initializeLocation('job', 4);
+  const handle = await chains.write(storage, location4, 4, owner, { chunks: [bytesOf('changes 3 and 4')], ...range, base: [1, 2] });
+  assert.deepEqual(handle.base?.map((h) => h.path), ['count-1-keyed-1', 'count-1-keyed-2']);
+  const read = [];
+  for (const file of [...(handle.base ?? []), handle]) read.push(new TextDecoder().decode(await storage.readState(location4.directory, file)));
+  assert.deepEqual(read, ['full', 'changes 2', 'changes 3 and 4']);
+});

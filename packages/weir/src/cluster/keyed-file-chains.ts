@@ -25,22 +25,29 @@ interface LastKeyedFile {
 }
 
 /**
- * Remembers, per operator subtask, the chain of keyed files last written, to link them into the next
- * checkpoint whose changes build on them.
+ * How many chains of keyed files are remembered per operator subtask: a task whose checkpoint was
+ * aborted builds its next one on the chain before it, which is then not the last one written.
+ */
+const REMEMBERED_CHAINS = 4;
+
+/**
+ * Remembers, per operator subtask, the chains of keyed files last written, to link them into the next
+ * checkpoint whose changes build on one of them.
  *
  * @example
  * const handle = await chains.write(storage, location, 7, 'counter', 0, 'counter-xxxx-0', keyed);
  */
 export class KeyedFileChains {
-  readonly #last = new Map<string, LastKeyedFile>();
+  /** Per operator subtask, the latest chains written, newest last. */
+  readonly #written = new Map<string, LastKeyedFile[]>();
 
   /**
    * Writes `keyed` for checkpoint `checkpointId` under `<name>-keyed` (`<name>-keyed-<checkpoint id>`
    * for incremental checkpoints, so that linked files of several checkpoints never clash) and returns
    * its handle, with the linked files it builds on as `base`. Fails with CHECKPOINT_FAILED when the
-   * files it builds on are not those last written for the subtask (an earlier checkpoint of the chain
-   * failed to be stored), and with STORAGE_FAILED when they are gone (its checkpoint was aborted); the
-   * task then writes a full snapshot next time.
+   * files it builds on are not among the chains last written for the subtask (an earlier checkpoint of
+   * the chain failed to be stored), and with STORAGE_FAILED when they are gone (the checkpoint that
+   * holds them was deleted); the task then writes a full snapshot next time.
    */
   async write(
     storage: CheckpointStorage,
@@ -54,11 +61,13 @@ export class KeyedFileChains {
     const key = `${owner.uid}\u0000${owner.subtask}`;
     let base: StateHandle[] | undefined;
     if (keyed.base.length > 0) {
-      const last = this.#last.get(key);
-      if (last === undefined || !sameIds(last.checkpointIds, keyed.base)) {
+      const chains = this.#written.get(key) ?? [];
+      const last = chains.findLast((chain) => sameIds(chain.checkpointIds, keyed.base ?? []));
+      if (last === undefined) {
+        const latest = chains.at(-1);
         throw new WeirError(
           'CHECKPOINT_FAILED',
-          `the keyed state of operator uid '${owner.uid}' subtask ${owner.subtask} for checkpoint ${checkpointId} holds the changes since checkpoints ${keyed.base.join(', ')}, but their files were not all stored (last stored: ${last === undefined ? 'none' : last.checkpointIds.join(', ')})`,
+          `the keyed state of operator uid '${owner.uid}' subtask ${owner.subtask} for checkpoint ${checkpointId} holds the changes since checkpoints ${keyed.base.join(', ')}, but their files were not all stored (last stored: ${latest === undefined ? 'none' : latest.checkpointIds.join(', ')})`,
           { retriable: true, hint: 'the subtask writes its whole keyed state at the next checkpoint' },
         );
       }
@@ -67,7 +76,9 @@ export class KeyedFileChains {
     }
     const written = await storage.writeState(location, `${owner.fileName}-keyed-${checkpointId}`, keyed.chunks);
     const handle: KeyedStateHandle = base === undefined ? { ...written, ...range } : { ...written, ...range, base };
-    this.#last.set(key, { checkpointIds: [...keyed.base, checkpointId], directory: location.directory, handle });
+    const chains = this.#written.get(key) ?? [];
+    chains.push({ checkpointIds: [...keyed.base, checkpointId], directory: location.directory, handle });
+    this.#written.set(key, chains.slice(-REMEMBERED_CHAINS));
     return handle;
   }
 }

@@ -85,3 +85,23 @@ test('a backend that answers a delta request with a full snapshot starts a new c
   assert.deepEqual(chain.append(CheckpointId(2), 'full', 0), []);
   assert.deepEqual(chain.checkpointIds(), [2]);
 });
+
+test('an aborted last delta whose changes went back leaves the chain, which goes on from the link before it', () => {
+  const chain = new KeyedSnapshotChain();
+  chain.append(CheckpointId(1), 'full', 0);
+  chain.written(CheckpointId(1), 100);
+  chain.append(CheckpointId(2), 'delta', 0);
+  chain.append(CheckpointId(3), 'delta', 0);
+  assert.equal(chain.endsWithDelta(CheckpointId(2)), false, 'a later delta built on 2');
+  assert.equal(chain.abandon(CheckpointId(2)), false);
+  assert.equal(chain.endsWithDelta(CheckpointId(3)), true);
+  assert.equal(chain.abandon(CheckpointId(3)), true);
+  assert.deepEqual(chain.checkpointIds(), [1, 2]);
+  assert.deepEqual(chain.append(CheckpointId(4), 'delta', 0), [1, 2]);
+  // the full snapshot itself cannot go: nothing before it to build on
+  const single = new KeyedSnapshotChain();
+  single.append(CheckpointId(1), 'full', 0);
+  assert.equal(single.endsWithDelta(CheckpointId(1)), false);
+  assert.equal(single.abandon(CheckpointId(1)), false);
+  assert.deepEqual(single.checkpointIds(), [1]);
+});

@@ -71,6 +71,24 @@ export class KeyedSnapshotChain {
     if (link !== undefined) link.bytes = bytes;
   }
 
+  /**
+   * Checkpoint `checkpointId` was aborted after its delta's changes went back to the state (see
+   * `KeyedStateSnapshot.giveBackChanges`): its link goes, and the next delta builds on the links
+   * before it. False, leaving the chain alone, when the link is not the chain's last delta (the next
+   * snapshot built on it already); the caller then breaks the chain with `fail`.
+   */
+  abandon(checkpointId: CheckpointId): boolean {
+    const last = this.#links.at(-1);
+    if (this.#links.length < 2 || last?.checkpointId !== checkpointId) return false;
+    this.#links.pop();
+    return true;
+  }
+
+  /** Whether the chain's last link is the delta of `checkpointId`, which `abandon` could drop. */
+  endsWithDelta(checkpointId: CheckpointId): boolean {
+    return this.#links.length >= 2 && this.#links.at(-1)?.checkpointId === checkpointId;
+  }
+
   /** Checkpoint `checkpointId` failed or was aborted: a chain through it breaks, so the next snapshot is full. */
   fail(checkpointId: CheckpointId): void {
     if (this.#links.some((link) => link.checkpointId === checkpointId)) this.#links = [];

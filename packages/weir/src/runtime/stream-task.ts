@@ -83,6 +83,15 @@ export interface TaskCheckpointAck {
 /** How long one step of a snapshot's asynchronous part may take before processing gets a turn, in ms. */
 const ASYNC_SLICE_MS = 2;
 
+/** A delta snapshot kept until its checkpoint completes or is aborted. */
+interface HeldDelta {
+  readonly uid: string;
+  readonly snapshot: KeyedStateSnapshot;
+  /** The asynchronous part is done with it (written, or failed). */
+  written: boolean;
+  fate: 'complete' | 'abort' | undefined;
+}
+
 export interface StreamTaskOptions {
   readonly jobId: JobId;
   readonly jobName: string;
@@ -132,6 +141,11 @@ export abstract class StreamTask implements Runnable {
   #startedAt = 0;
   /** Incremental checkpoints: each keyed operator's snapshots since its last full one, by uid. */
   readonly #keyedChains = new Map<string, KeyedSnapshotChain>();
+  /**
+   * The delta snapshots of checkpoints neither complete nor aborted, by checkpoint: kept after they
+   * are written, so that an abort can give their changes back instead of making the next snapshot full.
+   */
+  readonly #deltas = new Map<CheckpointId, HeldDelta[]>();
   /** Per checkpoint acknowledged and not yet ended, its snapshots' pooled pieces, which the JobManager reads. */
   readonly #piecesInFlight = new Map<CheckpointId, Uint8Array[]>();
 
@@ -273,6 +287,8 @@ export abstract class StreamTask implements Runnable {
       range?: { start: number; end: number };
       /** Incremental checkpoints: the checkpoints whose files `keyed` builds on (empty: it is full). */
       base?: CheckpointId[];
+      /** A delta `keyed`, kept until its checkpoint completes or is aborted (see `#deltas`). */
+      held?: HeldDelta;
       operator?: OperatorStateSnapshot;
       /** The operator's I/O for this checkpoint (a sink's flush or pre-commit), awaited in the asynchronous phase. */
       future?: Promise<OperatorStateSnapshot | undefined>;
@@ -304,6 +320,10 @@ export abstract class StreamTask implements Runnable {
             const entries = backend.numEntries();
             part.keyed = backend.snapshot(barrier.checkpointId, { changes: chain.nextKind(entries) });
             part.base = chain.append(barrier.checkpointId, part.keyed.kind, entries);
+            if (part.keyed.kind === 'delta') {
+              part.held = { uid: part.uid, snapshot: part.keyed, written: false, fate: undefined };
+              this.#deltas.set(barrier.checkpointId, [...(this.#deltas.get(barrier.checkpointId) ?? []), part.held]);
+            }
           } else {
             // Savepoints are full and self-contained, and leave the chain of checkpoints alone.
             part.keyed = backend.snapshot(barrier.checkpointId);
@@ -324,6 +344,7 @@ export abstract class StreamTask implements Runnable {
         part.keyed?.release();
         part.operator?.release();
       }
+      this.#deltas.delete(barrier.checkpointId);
       this.#breakKeyedChains(barrier.checkpointId);
       this.options.onCheckpointDecline(barrier.checkpointId, error);
       if (ioFailed) this.fail(error);
@@ -354,7 +375,11 @@ export abstract class StreamTask implements Runnable {
           if (part.keyed !== undefined && part.range !== undefined) {
             // A few key groups at a time, with processing in between: a large state never stalls the task.
             const writer = part.keyed.writer();
-            while (!writer.step(performance.now() + ASYNC_SLICE_MS)) await new Promise((resolve) => setImmediate(resolve));
+            while (!writer.step(performance.now() + ASYNC_SLICE_MS)) {
+              await new Promise((resolve) => setImmediate(resolve));
+              // Aborted meanwhile: its changes went back to the state, and nobody waits for the bytes.
+              if (part.held?.fate === 'abort') return;
+            }
             const chunks = writer.chunks();
             const pooled = chunks.filter((chunk) => snapshotPieces.owns(chunk));
             if (pooled.length > 0) this.#piecesInFlight.set(barrier.checkpointId, (this.#piecesInFlight.get(barrier.checkpointId) ?? []).concat(pooled));
@@ -386,7 +411,8 @@ export abstract class StreamTask implements Runnable {
         if (ioFailed) this.fail(error);
       } finally {
         for (const part of frozen) {
-          part.keyed?.release();
+          if (part.held === undefined || part.held.fate !== undefined) part.keyed?.release();
+          else part.held.written = true;
           part.operator?.release();
         }
       }
@@ -421,13 +447,22 @@ export abstract class StreamTask implements Runnable {
   /** Checkpoint n (and every lower one) is complete: tell the listening functions and writers. */
   notifyCheckpointComplete(checkpointId: CheckpointId): void {
     this.#releasePieces(checkpointId, true);
+    for (const [id, deltas] of this.#deltas) {
+      if (id > checkpointId) continue;
+      for (const delta of deltas) {
+        delta.fate = 'complete';
+        if (delta.written) delta.snapshot.release();
+      }
+      this.#deltas.delete(id);
+    }
     this.#notifyListeners(checkpointId, true);
   }
 
   /** Checkpoint n was aborted (subclasses also stop aligning for it). */
   notifyCheckpointAborted(checkpointId: CheckpointId): void {
     this.#releasePieces(checkpointId, false);
-    this.#breakKeyedChains(checkpointId);
+    const kept = this.#giveBackDeltas(checkpointId);
+    for (const [uid, chain] of this.#keyedChains) if (!kept.has(uid)) chain.fail(checkpointId);
     this.#notifyListeners(checkpointId, false);
   }
 
@@ -443,6 +478,28 @@ export abstract class StreamTask implements Runnable {
       if (id === checkpointId && complete) snapshotPieces.recycle(pieces);
       this.#piecesInFlight.delete(id);
     }
+  }
+
+  /**
+   * The delta snapshots of aborted checkpoint n give their changes back to the state, so that the
+   * next delta writes them and the chain goes on without n: an abort (a timeout, a task that declined
+   * or finished its input) then costs no full snapshot. Returns the operators whose chains go on; a
+   * delta that a later snapshot built on already cannot go back, and its chain breaks.
+   */
+  #giveBackDeltas(checkpointId: CheckpointId): Set<string> {
+    const kept = new Set<string>();
+    for (const delta of this.#deltas.get(checkpointId) ?? []) {
+      delta.fate = 'abort';
+      const chain = this.#keyedChains.get(delta.uid);
+      if (chain?.endsWithDelta(checkpointId) === true && delta.snapshot.giveBackChanges()) {
+        chain.abandon(checkpointId);
+        kept.add(delta.uid);
+      }
+      // still being written: the writer stops at its next step and releases it
+      if (delta.written) delta.snapshot.release();
+    }
+    this.#deltas.delete(checkpointId);
+    return kept;
   }
 
   /** A keyed snapshot of `checkpointId` may not be stored: the next snapshot of a chain through it is full. */

@@ -979,6 +979,34 @@ describe('incremental snapshots (a full snapshot, then deltas)', () => {
     subtask.assertHolds(reference);
   });
 
+  test('a delta whose checkpoint was aborted gives its changes back: the next delta holds them under newer ones, and the chain without it restores exactly', () => {
+    const subtask = new Subtask(FULL_RANGE);
+    const reference = emptyReference();
+    writeRandomly([subtask], reference, 60, 3000);
+    const full = subtask.backend.snapshot(CheckpointId(1), { changes: 'full' });
+    const chain = [full.write()];
+    assert.equal(full.giveBackChanges(), false, 'a full snapshot has no changes to give back');
+    full.release();
+    for (let round = 0; round < 3; round++) {
+      writeRandomly([subtask], reference, 61 + round, 1500);
+      const aborted = subtask.backend.snapshot(CheckpointId(2 * round + 2), { changes: 'delta' });
+      // aborted once written, or while it is written (its bytes are dropped either way)
+      if (round !== 1) aborted.write();
+      writeRandomly([subtask], reference, 161 + round, 1500);
+      assert.equal(aborted.giveBackChanges(), true);
+      aborted.release();
+      assert.equal(aborted.giveBackChanges(), false, 'a released snapshot has nothing to give back');
+      writeRandomly([subtask], reference, 261 + round, 500);
+      const next = subtask.backend.snapshot(CheckpointId(2 * round + 3), { changes: 'delta' });
+      const expected = cloneReference(reference);
+      writeRandomly([subtask], reference, 361 + round, 500);
+      chain.push(next.write());
+      next.release();
+      new Subtask(FULL_RANGE, chain).assertHolds(expected);
+    }
+    subtask.assertHolds(reference);
+  });
+
   test('chains of two old subtasks restore into one backend, in either order', () => {
     const reference = emptyReference();
     const two = ranges(2).map((range) => new Subtask(range));

@@ -258,6 +258,19 @@ export class KeyedStateSnapshot {
     return { step, chunks };
   }
 
+  /**
+   * For a delta whose checkpoint was aborted: hands its changes back to the state, so that the next
+   * delta writes them too and the chain goes on from the snapshot before this one. Call before
+   * `release()`. False when that cannot be (a full snapshot, released, or a state that stopped
+   * tracking changes since): the next snapshot must then be full.
+   */
+  giveBackChanges(): boolean {
+    if (this.kind !== 'delta' || this.released) return false;
+    let all = true;
+    for (const state of this.states) if (!state.frozen.giveBack()) all = false;
+    return all;
+  }
+
   /** Drops the frozen state, so later writes stop copying it; idempotent. */
   release(): void {
     if (this.released) return;

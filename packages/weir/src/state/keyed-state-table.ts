@@ -166,7 +166,12 @@ export class KeyedStateTable<S> implements StateTable<S> {
       const frozenChanges = this.changes ?? throwChangesNotTracked(this.name, this.keyContext.operatorDescription);
       this.trackChanges();
       this.frozenChanges.add(frozenChanges);
-      return new FrozenKeyedDelta(this.name, frozenChanges, () => this.frozenChanges.delete(frozenChanges));
+      return new FrozenKeyedDelta(
+        this.name,
+        frozenChanges,
+        () => this.frozenChanges.delete(frozenChanges),
+        (frozen) => this.takeBackChanges(frozen),
+      );
     }
     const frozen = this.stateMaps.slice();
     for (const stateMap of frozen) if (stateMap !== undefined) stateMap.snapshotRefs++;
@@ -231,6 +236,29 @@ export class KeyedStateTable<S> implements StateTable<S> {
     }
   }
 
+  /**
+   * Takes back the changes of a delta whose checkpoint was aborted, so the next delta writes them:
+   * per key group, a key changed since keeps its newer value. False while changes are not tracked.
+   */
+  private takeBackChanges(frozen: readonly (ValueChanges<S> | undefined)[]): boolean {
+    const changes = this.changes;
+    if (changes === undefined || changes.length !== frozen.length) return false;
+    for (let index = 0; index < frozen.length; index++) {
+      const older = frozen[index];
+      if (older === undefined || older.size === 0) continue;
+      const newer = changes[index];
+      if (newer === undefined) {
+        changes[index] = older;
+      } else if (older.size > newer.size) {
+        for (const [normalizedKey, value] of newer) older.set(normalizedKey, value);
+        changes[index] = older;
+      } else {
+        for (const [normalizedKey, value] of older) if (!newer.has(normalizedKey)) newer.set(normalizedKey, value);
+      }
+    }
+    return true;
+  }
+
   /** The current key group's map, created or copied from a frozen one so that it can be written. */
   private writableStateMap(): StateMap<S> {
     const context = this.keyContext;
@@ -281,10 +309,12 @@ export class KeyedStateTable<S> implements StateTable<S> {
 export abstract class FrozenParts<T> implements FrozenStateTable {
   #frozen: T | undefined;
 
+  /** @param takeBack for a delta: gives its frozen changes back to the table, false when it cannot */
   constructor(
     private readonly name: string,
     frozen: T,
     private readonly onRelease: () => void,
+    private readonly takeBack?: (frozen: T) => boolean,
   ) {
     this.#frozen = frozen;
   }
@@ -295,6 +325,11 @@ export abstract class FrozenParts<T> implements FrozenStateTable {
   protected frozen(): T {
     if (this.#frozen === undefined) throw writeAfterRelease(this.name);
     return this.#frozen;
+  }
+
+  /** Hands a delta's changes back through `takeBack` (see FrozenStateTable.giveBack); false for others. */
+  giveBack(): boolean {
+    return this.#frozen !== undefined && this.takeBack !== undefined && this.takeBack(this.#frozen);
   }
 
   release(): void {

@@ -245,7 +245,8 @@ export class NamespacedStateTable<S> implements StateTable<S> {
     let frozenChanges: readonly (KeyGroupChanges | undefined)[] | undefined;
     if (changes === 'delta') frozenChanges = this.changes ?? throwChangesNotTracked(this.name, this.keyContext.operatorDescription);
     if (changes !== undefined) this.trackChanges();
-    return new FrozenNamespacedStateTable(this.name, frozen, frozenChanges, () => this.release(frozen));
+    const given = frozenChanges;
+    return new FrozenNamespacedStateTable(this.name, frozen, frozenChanges, () => this.release(frozen), given === undefined ? undefined : () => this.takeBackChanges(given));
   }
 
   trackChanges(): void {
@@ -362,6 +363,30 @@ export class NamespacedStateTable<S> implements StateTable<S> {
     this.lastChangedNamespaceId = id;
   }
 
+  /**
+   * Takes back the changed keys of a delta whose checkpoint was aborted, so the next delta writes
+   * them (with the values they have then). False while changes are not tracked.
+   */
+  private takeBackChanges(frozen: readonly (KeyGroupChanges | undefined)[]): boolean {
+    const changes = this.changes;
+    if (changes === undefined || changes.length !== frozen.length) return false;
+    for (let index = 0; index < frozen.length; index++) {
+      const older = frozen[index];
+      if (older === undefined) continue;
+      const newer = changes[index];
+      if (newer === undefined) {
+        changes[index] = older;
+        continue;
+      }
+      for (const [id, changed] of older) {
+        const since = newer.get(id);
+        if (since === undefined) newer.set(id, changed);
+        else for (const [normalizedKey, key] of changed.keys) if (!since.keys.has(normalizedKey)) since.keys.set(normalizedKey, key);
+      }
+    }
+    return true;
+  }
+
   private copyFrozen(index: number, frozen: NamespacedStateMap<S>): NamespacedStateMap<S> {
     const copy = frozen.copy();
     this.stateMaps[index] = copy;
@@ -382,8 +407,14 @@ export class NamespacedStateTable<S> implements StateTable<S> {
 class FrozenNamespacedStateTable<S> extends FrozenParts<readonly (NamespacedStateMap<S> | undefined)[]> {
   private readonly changes: readonly (KeyGroupChanges | undefined)[] | undefined;
 
-  constructor(name: string, stateMaps: readonly (NamespacedStateMap<S> | undefined)[], changes: readonly (KeyGroupChanges | undefined)[] | undefined, onRelease: () => void) {
-    super(name, stateMaps, onRelease);
+  constructor(
+    name: string,
+    stateMaps: readonly (NamespacedStateMap<S> | undefined)[],
+    changes: readonly (KeyGroupChanges | undefined)[] | undefined,
+    onRelease: () => void,
+    takeBack?: () => boolean,
+  ) {
+    super(name, stateMaps, onRelease, takeBack);
     this.changes = changes;
   }
 

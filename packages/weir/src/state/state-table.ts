@@ -55,6 +55,12 @@ export interface FrozenStateTable {
    * `'delta'` freeze, its changes (see `keyed-state-snapshot.ts` for both layouts).
    */
   writeKeyGroup(keyGroupIndex: number, out: DataOutput, serializers: StateSerializers): void;
+  /**
+   * For a `'delta'` freeze whose checkpoint was aborted: hands its changes back to the table, so that
+   * its next delta writes them too (under any newer change); call before `release()`. False when it
+   * cannot: a full freeze, released already, or the table stopped tracking changes since.
+   */
+  giveBack(): boolean;
   /** Drops the snapshot's hold on the maps; idempotent. */
   release(): void;
 }
