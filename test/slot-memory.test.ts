@@ -1,6 +1,6 @@
 /**
- * @module The slot memory options (taskmanager.memory.*) reach the worker threads of the slots, and a
- * slot whose heap fills up fails the job with an error that names the option to raise.
+ * @module The slot memory option (taskmanager.memory.young-generation.size) reaches the worker threads
+ * of the slots.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -20,13 +20,13 @@ async function limitsWith(configuration: Record<string, unknown>): Promise<Limit
   return result.getCollected<Limits>('limits');
 }
 
-test("each slot's worker thread gets the configured young generation and heap sizes", async () => {
-  const limits = await limitsWith({ 'taskmanager.memory.young-generation.size': '64 mb', 'taskmanager.memory.task.heap.size': '1 gb' });
+test("each slot's worker thread gets the configured young generation size", async () => {
+  const limits = await limitsWith({ 'taskmanager.memory.young-generation.size': '64 mb' });
   assert.equal(limits.length, 4);
-  for (const seen of limits) assert.deepEqual(seen, { young: 64, old: 1024 });
+  for (const seen of limits) assert.equal(seen.young, 64);
 });
 
-test('by default a slot gets the default young generation and V8 its own heap limit', async () => {
+test('by default a slot gets the default young generation, and V8 its own heap limit', async () => {
   const limits = await limitsWith({});
   assert.equal(limits.length, 4);
   for (const seen of limits) {
@@ -39,13 +39,5 @@ test('a size out of range is refused before the job starts, naming the option', 
   await assert.rejects(
     limitsWith({ 'taskmanager.memory.young-generation.size': '1 mb' }),
     (error: unknown) => error instanceof WeirError && error.code === 'CONFIG_INVALID' && /taskmanager\.memory\.young-generation\.size.*1 mb is out of range/.test(error.message),
-  );
-});
-
-test('a slot whose state outgrows its heap fails the job with an error naming the heap option', async () => {
-  await assert.rejects(
-    runJob(JOBS, { exportName: 'hoardJob', parallelism: 1, configuration: { 'taskmanager.memory.task.heap.size': '64 mb' } }),
-    (error: unknown) =>
-      error instanceof WeirError && /slot 0/.test(error.message) && /memory/.test(error.message) && /taskmanager\.memory\.task\.heap\.size/.test(error.hint ?? ''),
   );
 });

@@ -139,16 +139,6 @@ function startSlotWorker(slot: number, resourceLimits: ResourceLimits): Worker {
   return new Worker(WORKER_ENTRY, { name: `weir slot ${slot}`, resourceLimits });
 }
 
-/** The error for a slot's worker thread that failed, with what to do when its heap was full. */
-function workerCrashed(slot: number, error: Error): WeirError {
-  const outOfMemory = (error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
-  return new WeirError('WORKER_CRASHED', `the worker thread of slot ${slot} crashed: ${describeCause(error)}`, {
-    cause: error,
-    retriable: true,
-    ...(outOfMemory ? { hint: "the slot's state and objects outgrew its heap: raise 'taskmanager.memory.task.heap.size', or raise the parallelism so each slot holds less" } : {}),
-  });
-}
-
 /** Runs a job module to completion in local mode and returns its result. */
 export async function executeJob(submission: JobSubmission, options: MiniClusterOptions = {}): Promise<JobExecutionResult> {
   const client = await new MiniCluster(options).submit(submission);
@@ -195,7 +185,7 @@ class LocalJobRun implements JobClient {
   readonly #checkpointConfig: CheckpointConfigData;
   readonly #restartStrategy: RestartBackoffTimeStrategy;
   readonly #channelLimits: ChannelLimits;
-  /** The worker threads' memory limits (taskmanager.memory.*), for the slots of later attempts. */
+  /** The worker threads' memory settings (taskmanager.memory.*), for the slots of later attempts. */
   readonly #slotLimits: ResourceLimits;
   /** The state the current attempt starts from. */
   #restore: { ref: CompletedCheckpointRef; state: RestoredJobState } | undefined;
@@ -389,7 +379,7 @@ class LocalJobRun implements JobClient {
       });
       worker.on('error', (error) => {
         if (attempt === this.#attempt) {
-          this.#fail(workerCrashed(slot, error));
+          this.#fail(new WeirError('WORKER_CRASHED', `the worker thread of slot ${slot} crashed: ${describeCause(error)}`, { cause: error, retriable: true }));
         }
       });
       worker.on('exit', (code) => {

@@ -1,6 +1,6 @@
 /**
- * @module The memory options of a slot's worker thread, in Flink's `taskmanager.memory.*` key style:
- * how much its V8 heap may hold for state and objects, and how large its young generation may grow.
+ * @module The memory option of a slot's worker thread, in Flink's `taskmanager.memory.*` key style:
+ * how large its young generation may grow.
  *
  * The young generation is where each record's objects are made and, mostly, die. V8 leaves a worker
  * 48 MB of it; a stateful job then promotes short-lived objects to the old generation before they
@@ -13,15 +13,6 @@ import { memorySizeOption, type Configuration } from '../core/configuration.ts';
 
 const MB = 1024 ** 2;
 
-/** `taskmanager.memory.task.heap.size`: the most a slot's old generation may hold (V8's own limit when unset). */
-export const TASK_HEAP_SIZE = memorySizeOption({
-  key: 'taskmanager.memory.task.heap.size',
-  defaultValue: undefined,
-  description: "The most each slot's heap (V8's old generation) may hold: its keyed state and long-lived objects. By default V8's own limit, about 4 GB on 64-bit machines; a slot that needs more fails with an out-of-memory error and the job restarts from its last checkpoint.",
-  min: 64 * MB,
-  max: 1024 ** 4,
-});
-
 /** `taskmanager.memory.young-generation.size`: how large a slot's young generation may grow. */
 export const YOUNG_GENERATION_SIZE = memorySizeOption({
   key: 'taskmanager.memory.young-generation.size',
@@ -31,13 +22,9 @@ export const YOUNG_GENERATION_SIZE = memorySizeOption({
   max: 4 * 1024 * MB,
 });
 
-export const SLOT_MEMORY_OPTIONS = [TASK_HEAP_SIZE, YOUNG_GENERATION_SIZE] as const;
+export const SLOT_MEMORY_OPTIONS = [YOUNG_GENERATION_SIZE] as const;
 
-/** The `resourceLimits` of a slot's worker thread, from the options above. */
+/** The `resourceLimits` of a slot's worker thread, from the option above. */
 export function slotResourceLimits(configuration: Configuration): ResourceLimits {
-  const heap = configuration.get(TASK_HEAP_SIZE);
-  return {
-    maxYoungGenerationSizeMb: Math.ceil(configuration.get(YOUNG_GENERATION_SIZE) / MB),
-    ...(heap === undefined ? {} : { maxOldGenerationSizeMb: Math.ceil(heap / MB) }),
-  };
+  return { maxYoungGenerationSizeMb: Math.ceil(configuration.get(YOUNG_GENERATION_SIZE) / MB) };
 }

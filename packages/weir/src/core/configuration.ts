@@ -109,22 +109,30 @@ export function formatDuration(ms: number): string {
 export function durationOption<D extends number | undefined>(
   spec: ConfigOptionSpec<D> & { readonly min?: number; readonly max?: number },
 ): ConfigOption<number | D> {
+  return amountOption(spec, 'a duration', DURATION_FORMAT, parseDuration, formatDuration);
+}
+
+/**
+ * An amount in whole units (milliseconds, bytes) within [min, max]: `parse` reads a raw value
+ * (undefined when it is not one), `format` shows one as a user would write it.
+ */
+function amountOption<D extends number | undefined>(
+  spec: ConfigOptionSpec<D> & { readonly min?: number; readonly max?: number },
+  what: string,
+  examples: string,
+  parse: (raw: unknown) => number | undefined,
+  format: (amount: number) => string,
+): ConfigOption<number | D> {
   const min = spec.min ?? 0;
   const max = spec.max ?? Number.MAX_SAFE_INTEGER;
-  const bounds =
-    min > 0 && max < Number.MAX_SAFE_INTEGER
-      ? ` from ${formatDuration(min)} to ${formatDuration(max)}`
-      : min > 0
-        ? ` of at least ${formatDuration(min)}`
-        : max < Number.MAX_SAFE_INTEGER
-          ? ` of at most ${formatDuration(max)}`
-          : '';
-  const accepted = `a duration${bounds}: ${DURATION_FORMAT}`;
+  const bounded = max < Number.MAX_SAFE_INTEGER;
+  const bounds = min > 0 && bounded ? ` from ${format(min)} to ${format(max)}` : min > 0 ? ` of at least ${format(min)}` : bounded ? ` of at most ${format(max)}` : '';
+  const accepted = `${what}${bounds}: ${examples}`;
   return option<number | D>(spec, accepted, (raw, key) => {
-    const ms = parseDuration(raw);
-    if (ms === undefined) invalidConfigValue(key, raw, accepted);
-    if (ms < min || ms > max) invalidConfigValue(key, raw, accepted, `${formatDuration(ms)} is out of range`);
-    return ms;
+    const amount = parse(raw);
+    if (amount === undefined) invalidConfigValue(key, raw, accepted);
+    if (amount < min || amount > max) invalidConfigValue(key, raw, accepted, `${format(amount)} is out of range`);
+    return amount;
   });
 }
 
@@ -178,16 +186,7 @@ export function formatMemorySize(bytes: number): string {
 export function memorySizeOption<D extends number | undefined>(
   spec: ConfigOptionSpec<D> & { readonly min?: number; readonly max?: number },
 ): ConfigOption<number | D> {
-  const min = spec.min ?? 0;
-  const max = spec.max ?? Number.MAX_SAFE_INTEGER;
-  const bounds = max < Number.MAX_SAFE_INTEGER ? ` from ${formatMemorySize(min)} to ${formatMemorySize(max)}` : min > 0 ? ` of at least ${formatMemorySize(min)}` : '';
-  const accepted = `a memory size${bounds}: bytes as a number, or a string like '32 kb', '192 mb', '1 gb'`;
-  return option<number | D>(spec, accepted, (raw, key) => {
-    const bytes = parseMemorySize(raw);
-    if (bytes === undefined) invalidConfigValue(key, raw, accepted);
-    if (bytes < min || bytes > max) invalidConfigValue(key, raw, accepted, `${formatMemorySize(bytes)} is out of range`);
-    return bytes;
-  });
+  return amountOption(spec, 'a memory size', "bytes as a number, or a string like '32 kb', '192 mb', '1 gb'", parseMemorySize, formatMemorySize);
 }
 
 /** An integer within [min, max], accepting numbers and decimal strings (`'3'`). */

@@ -920,6 +920,19 @@ function decodeNamespacedDelta(bytes: Uint8Array, stateName: string, valueSerial
   return { upserts, removals };
 }
 
+/**
+ * Takes a delta of `subtask` for checkpoint `id`, makes `writes` more random writes before writing it
+ * (seeded by `seed`), appends it to `chain`, and checks that the chain restores the delta's moment.
+ */
+function appendDelta(subtask: Subtask, reference: Reference, chain: Uint8Array[], id: number, seed: number, writes: number): void {
+  const delta = subtask.backend.snapshot(CheckpointId(id), { changes: 'delta' });
+  const expected = cloneReference(reference);
+  writeRandomly([subtask], reference, seed, writes);
+  chain.push(delta.write());
+  delta.release();
+  new Subtask(FULL_RANGE, chain).assertHolds(expected);
+}
+
 const ranges = (parallelism: number): KeyGroupRange[] => Array.from({ length: parallelism }, (_, i) => keyGroupRangeForSubtask(MAX_PARALLELISM, parallelism, i));
 
 describe('incremental snapshots (a full snapshot, then deltas)', () => {
@@ -968,13 +981,8 @@ describe('incremental snapshots (a full snapshot, then deltas)', () => {
     const chain = [subtask.backend.snapshot(CheckpointId(1), { changes: 'full' }).write()];
     for (let round = 0; round < 3; round++) {
       writeRandomly([subtask], reference, 91 + round, 2000);
-      const delta = subtask.backend.snapshot(CheckpointId(round + 2), { changes: 'delta' });
-      const expected = cloneReference(reference);
-      // lists, maps, sums and averages change in place: the delta must not see it
-      writeRandomly([subtask], reference, 191 + round, 2000);
-      chain.push(delta.write());
-      delta.release();
-      new Subtask(FULL_RANGE, chain).assertHolds(expected);
+      // lists, maps, sums and averages change in place after the freeze: the delta must not see it
+      appendDelta(subtask, reference, chain, round + 2, 191 + round, 2000);
     }
     subtask.assertHolds(reference);
   });
@@ -997,12 +1005,7 @@ describe('incremental snapshots (a full snapshot, then deltas)', () => {
       aborted.release();
       assert.equal(aborted.giveBackChanges(), false, 'a released snapshot has nothing to give back');
       writeRandomly([subtask], reference, 261 + round, 500);
-      const next = subtask.backend.snapshot(CheckpointId(2 * round + 3), { changes: 'delta' });
-      const expected = cloneReference(reference);
-      writeRandomly([subtask], reference, 361 + round, 500);
-      chain.push(next.write());
-      next.release();
-      new Subtask(FULL_RANGE, chain).assertHolds(expected);
+      appendDelta(subtask, reference, chain, 2 * round + 3, 361 + round, 500);
     }
     subtask.assertHolds(reference);
   });
