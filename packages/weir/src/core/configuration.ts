@@ -88,15 +88,22 @@ export function parseDuration(raw: unknown): number | undefined {
 
 /** Formats milliseconds the way a user would write them back (`'10 min'`, `'1500 ms'`). */
 export function formatDuration(ms: number): string {
-  for (const [factor, label] of [
-    [86_400_000, 'd'],
-    [3_600_000, 'h'],
-    [60_000, 'min'],
-    [1000, 's'],
-  ] as const) {
-    if (ms !== 0 && ms % factor === 0) return `${ms / factor} ${label}`;
-  }
-  return `${ms} ms`;
+  return inLargestUnit(
+    ms,
+    [
+      [86_400_000, 'd'],
+      [3_600_000, 'h'],
+      [60_000, 'min'],
+      [1000, 's'],
+    ],
+    'ms',
+  );
+}
+
+/** `amount` in the largest of `units` (largest first) that divides it exactly, else in `base`. */
+function inLargestUnit(amount: number, units: readonly (readonly [factor: number, label: string])[], base: string): string {
+  for (const [factor, label] of units) if (amount !== 0 && amount % factor === 0) return `${amount / factor} ${label}`;
+  return `${amount} ${base}`;
 }
 
 /**
@@ -166,14 +173,15 @@ export function parseMemorySize(raw: unknown): number | undefined {
 
 /** Formats bytes the way a user would write them back (`'32 kb'`, `'192 mb'`, `'1000 b'`). */
 export function formatMemorySize(bytes: number): string {
-  for (const [factor, label] of [
-    [1024 ** 3, 'gb'],
-    [1024 ** 2, 'mb'],
-    [1024, 'kb'],
-  ] as const) {
-    if (bytes !== 0 && bytes % factor === 0) return `${bytes / factor} ${label}`;
-  }
-  return `${bytes} b`;
+  return inLargestUnit(
+    bytes,
+    [
+      [1024 ** 3, 'gb'],
+      [1024 ** 2, 'mb'],
+      [1024, 'kb'],
+    ],
+    'b',
+  );
 }
 
 /**

@@ -688,6 +688,17 @@ describe('schema evolution on restore', () => {
   });
 });
 
+/** Restores the pieces of a snapshot into a new backend and checks the events list of every key of `reference`. */
+function restoresEvents(chunks: readonly Uint8Array[], reference: ReadonlyMap<string, readonly string[]>): void {
+  const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
+  restored.restore([Buffer.concat(chunks)]);
+  const restoredEvents = restored.getState(descriptors.events);
+  for (const [key, elements] of reference) {
+    restored.setCurrentKey(key);
+    assert.deepEqual([...restoredEvents.get()], elements, key);
+  }
+}
+
 describe('a large snapshot', () => {
   test("is written in a pool's shared buffers, which a later snapshot reuses once they are given back", () => {
     const backend = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
@@ -711,15 +722,7 @@ describe('a large snapshot', () => {
       snapshot.release();
       return writer.chunks();
     };
-    const restoresReference = (chunks: Uint8Array[]): void => {
-      const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
-      restored.restore([Buffer.concat(chunks)]);
-      const restoredEvents = restored.getState(descriptors.events);
-      for (const [key, elements] of reference) {
-        restored.setCurrentKey(key);
-        assert.deepEqual([...restoredEvents.get()], elements, key);
-      }
-    };
+    const restoresReference = (chunks: Uint8Array[]): void => restoresEvents(chunks, reference);
 
     const pool = new SnapshotPiecePool(5 * 1024 * 1024, 8);
     fill(1);
@@ -806,13 +809,7 @@ describe('a large snapshot', () => {
     assert.ok(pooled.length >= 3, `${pooled.length} pooled pieces`);
     for (const chunk of pooled) assert.ok(chunk.length > pool.pieceBytes / 2, `a pooled piece of ${chunk.length} bytes is mostly empty`);
 
-    const restored = new HeapKeyedStateBackend({ keyGroupRange: FULL_RANGE, maxParallelism: MAX_PARALLELISM, operatorDescription: OPERATOR });
-    restored.restore([Buffer.concat(chunks)]);
-    const restoredEvents = restored.getState(descriptors.events);
-    for (const [key, elements] of reference) {
-      restored.setCurrentKey(key);
-      assert.deepEqual([...restoredEvents.get()], elements, key);
-    }
+    restoresEvents(chunks, reference);
 
     // one byte changed in the middle of a piece after the first: the key group's checksum covers it
     const damaged = Buffer.concat(chunks);
