@@ -1,8 +1,9 @@
 /**
  * @module A keyed count whose state is large (a padding string of `--pad` characters per key, about
  * `--keys` × `--pad` bytes), so each snapshot comes in several pieces. Full checkpoints every 100 ms,
- * up to `--concurrent` at once (default 1); the first attempt fails at record `--fail-at`. Every record checks that its key's padding is
- * intact, so state damaged by a checkpoint or a restore fails the job instead of passing unseen.
+ * up to `--concurrent` at once (default 1); the first attempt fails at record `--fail-at`. Every
+ * record checks that its key's padding is intact, so state damaged by a checkpoint or a restore
+ * fails the job instead of passing unseen.
  */
 import {
   CollectSink,

@@ -78,8 +78,7 @@ export class KeyedSnapshotChain {
    * snapshot built on it already); the caller then breaks the chain with `fail`.
    */
   abandon(checkpointId: CheckpointId): boolean {
-    const last = this.#links.at(-1);
-    if (this.#links.length < 2 || last?.checkpointId !== checkpointId) return false;
+    if (!this.endsWithDelta(checkpointId)) return false;
     this.#links.pop();
     return true;
   }

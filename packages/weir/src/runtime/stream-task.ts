@@ -461,8 +461,7 @@ export abstract class StreamTask implements Runnable {
   /** Checkpoint n was aborted (subclasses also stop aligning for it). */
   notifyCheckpointAborted(checkpointId: CheckpointId): void {
     this.#releasePieces(checkpointId, false);
-    const kept = this.#giveBackDeltas(checkpointId);
-    for (const [uid, chain] of this.#keyedChains) if (!kept.has(uid)) chain.fail(checkpointId);
+    this.#breakKeyedChains(checkpointId, this.#giveBackDeltas(checkpointId));
     this.#notifyListeners(checkpointId, false);
   }
 
@@ -502,9 +501,12 @@ export abstract class StreamTask implements Runnable {
     return kept;
   }
 
-  /** A keyed snapshot of `checkpointId` may not be stored: the next snapshot of a chain through it is full. */
-  #breakKeyedChains(checkpointId: CheckpointId): void {
-    for (const chain of this.#keyedChains.values()) chain.fail(checkpointId);
+  /**
+   * A keyed snapshot of `checkpointId` may not be stored: the next snapshot of a chain through it is
+   * full, except in the chains of the operators in `kept`, which went on without it.
+   */
+  #breakKeyedChains(checkpointId: CheckpointId, kept?: ReadonlySet<string>): void {
+    for (const [uid, chain] of this.#keyedChains) if (kept?.has(uid) !== true) chain.fail(checkpointId);
   }
 
   /** What listeners still do for notifications (a sink's commits): a task closes only once they are done. */

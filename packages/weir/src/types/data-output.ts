@@ -311,7 +311,7 @@ export class DataOutput {
     const needed = this.pos + bytes;
     let size = Math.max(16, this.buf.length * 2);
     while (size < needed) size *= 2;
-    const next = Buffer.allocUnsafeSlow(size);
+    const next = bufferOf(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
     this.dv = new DataView(next.buffer, next.byteOffset, next.byteLength);
